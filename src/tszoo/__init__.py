@@ -1,0 +1,3 @@
+"""tszoo: leak-free classification of multichannel time series."""
+
+__version__ = "0.1.0"

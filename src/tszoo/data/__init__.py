@@ -1,0 +1,39 @@
+"""From raw recordings to leak-free, normalised window splits.
+
+The pipeline is ``load -> make_windows -> split -> Normalizer``; :func:`prepare_splits`
+runs all of it.
+"""
+
+from tszoo.data.loading import (
+    BUNDLED_DATASETS,
+    Cases,
+    Recordings,
+    load_bundled,
+    load_data,
+    load_table,
+    load_ts,
+)
+from tszoo.data.pipeline import DataSplits, prepare_splits
+from tszoo.data.preprocessing import Normalizer
+from tszoo.data.splits import SplitPlan, grouped_kfold, plan_split, split_cases
+from tszoo.data.windows import Windows, make_windows, sliding_windows
+
+__all__ = [
+    "BUNDLED_DATASETS",
+    "Cases",
+    "DataSplits",
+    "Normalizer",
+    "Recordings",
+    "SplitPlan",
+    "Windows",
+    "grouped_kfold",
+    "load_bundled",
+    "load_data",
+    "load_table",
+    "load_ts",
+    "make_windows",
+    "plan_split",
+    "prepare_splits",
+    "sliding_windows",
+    "split_cases",
+]

@@ -1,0 +1,598 @@
+"""Load long-format tables (CSV, Parquet), UCR/UEA ``.ts`` files and bundled datasets.
+
+Two shapes of data come out of here:
+
+- :class:`Recordings`: long recordings, one row per time step, to be cut into windows.
+  Rows of all recordings are stacked in one ``(n_rows, n_channels)`` float32 array, so
+  windows can be strided views of it.
+- :class:`CaseDataset`: ready-made cases ``(n_cases, n_channels, n_timepoints)`` (or a list
+  of ``(n_channels, n_timepoints_i)`` arrays when lengths differ), with an optional given
+  test split, as UCR/UEA archives ship them.
+
+Row numbers everywhere are 0-based data rows of the source file (the header is not a row).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tszoo.errors import DataError, closest
+
+logger = logging.getLogger(__name__)
+
+NanPolicy = Literal["error", "drop", "interpolate"]
+
+LABEL_NAMES = ("label", "target", "class")
+TIME_NAMES = ("time", "timestamp")
+TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Classification datasets that aeon ships inside its wheel (no download needed).
+BUNDLED_DATASETS = (
+    "ACSF1",
+    "ArrowHead",
+    "BasicMotions",
+    "GunPoint",
+    "ItalyPowerDemand",
+    "JapaneseVowels",
+    "OSULeaf",
+    "PickupGestureWiimoteZ",
+)
+
+
+@dataclass
+class Recordings:
+    """Long multichannel recordings, stacked row-wise.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_rows, n_channels), float32
+        All rows of all recordings; recording ``i`` is ``values[bounds[i]:bounds[i + 1]]``.
+    labels : ndarray of shape (n_rows,)
+        The label of every row, as found in the file.
+    bounds : ndarray of shape (n_recordings + 1,), int64
+        Row offsets of the recordings in ``values``.
+    ids : list of str
+        One id per recording (the group value, or its position in the file).
+    channels : list of str
+        Channel names, one per column of ``values``.
+    source_rows : ndarray of shape (n_rows,), int64
+        The source-file row of each row of ``values`` (rows can be dropped or regrouped).
+    time : ndarray of shape (n_rows,) or None
+        The time column, if the file has one.
+    source : str
+        Where the data came from, for messages.
+    """
+
+    values: np.ndarray
+    labels: np.ndarray
+    bounds: np.ndarray
+    ids: list[str]
+    channels: list[str]
+    source_rows: np.ndarray
+    time: np.ndarray | None = None
+    source: str = "<memory>"
+
+    @property
+    def n_recordings(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.values)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.bounds)
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.unique(self.labels)
+
+    def recording_of_row(self, rows: np.ndarray) -> np.ndarray:
+        """Index of the recording that holds each (stacked) row."""
+        return np.searchsorted(self.bounds, rows, side="right") - 1
+
+    @classmethod
+    def from_arrays(
+        cls,
+        recordings: list[np.ndarray],
+        labels: list[np.ndarray],
+        *,
+        ids: list[str] | None = None,
+        channels: list[str] | None = None,
+    ) -> Recordings:
+        """Build from per-recording arrays of shape ``(n_rows_i, n_channels)`` and labels."""
+        values = np.ascontiguousarray(np.concatenate(recordings), dtype=np.float32)
+        bounds = np.concatenate([[0], np.cumsum([len(r) for r in recordings])]).astype(np.int64)
+        return cls(
+            values=values,
+            labels=np.concatenate(labels),
+            bounds=bounds,
+            ids=ids or [str(i) for i in range(len(recordings))],
+            channels=channels or [f"ch{i}" for i in range(values.shape[1])],
+            source_rows=np.arange(len(values), dtype=np.int64),
+        )
+
+
+@dataclass
+class Cases:
+    """Ready-made cases: ``X`` is ``(n_cases, n_channels, n_timepoints)`` or a list of
+    ``(n_channels, n_timepoints_i)`` arrays when lengths differ; ``y`` has one label a case."""
+
+    X: np.ndarray | list[np.ndarray]
+    y: np.ndarray
+    channels: list[str]
+    index: np.ndarray = field(default=None)  # position of each case in its source file
+
+    def __post_init__(self):
+        if self.index is None:
+            self.index = np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def equal_length(self) -> bool:
+        return isinstance(self.X, np.ndarray)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        if isinstance(self.X, np.ndarray):
+            return np.full(len(self.X), self.X.shape[-1])
+        return np.array([x.shape[-1] for x in self.X])
+
+    def subset(self, idx: np.ndarray) -> Cases:
+        X = self.X[idx] if isinstance(self.X, np.ndarray) else [self.X[i] for i in idx]
+        return Cases(X=X, y=self.y[idx], channels=self.channels, index=self.index[idx])
+
+
+@dataclass
+class CaseDataset:
+    """Cases with the split the dataset ships with (``test`` is None when it has none)."""
+
+    name: str
+    train: Cases
+    test: Cases | None = None
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def load_table(
+    path: str | Path,
+    *,
+    label: str | None = None,
+    time: str | None = None,
+    channels: list[str] | None = None,
+    group: str | None = None,
+    nan: NanPolicy = "error",
+) -> Recordings:
+    """Load a long-format CSV or Parquet table into :class:`Recordings`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``/``.tsv`` or ``.parquet`` file with one row per time step.
+    label : str, optional
+        Label column; default: the one column named label, target or class (any case).
+    time : str, optional
+        Time column; default: a column named time or timestamp (any case), if present.
+    channels : list of str, optional
+        Channel columns; default: every other numeric column.
+    group : str, optional
+        Recording id column. Without it, a new recording starts wherever time goes
+        backwards; without a time column, the file is one recording.
+    nan : {"error", "drop", "interpolate"}
+        What to do with missing or infinite channel values. Windows never span dropped rows.
+    """
+    path = Path(path)
+    df = _read_table(path)
+    where = f"{path.name}"
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+
+    label_col = _find_column(where, columns, label, LABEL_NAMES, "label", "--label")
+    time_col = _find_column(where, columns, time, TIME_NAMES, "time", "--time", required=False)
+    if group is not None and group not in columns:
+        raise DataError(
+            f"{where}: no group column '{group}'{closest(group, columns)}; "
+            f"columns are {', '.join(columns)}"
+        )
+    reserved = {label_col, time_col, group}
+    channel_cols = _channel_columns(where, df, channels, reserved)
+    line_offset = 2 if _table_kind(path) == "csv" else None
+
+    values = np.empty((len(df), len(channel_cols)), dtype=np.float32)
+    for j, col in enumerate(channel_cols):
+        values[:, j] = _numeric_column(where, df[col], col, line_offset)
+    labels = df[label_col].to_numpy()
+    source_rows = np.arange(len(df), dtype=np.int64)
+    time_values = _time_column(where, df[time_col], time_col) if time_col else None
+    groups = df[group].astype(str).to_numpy() if group else None
+
+    missing_label = pd.isna(df[label_col]).to_numpy()
+    if missing_label.any():
+        if nan != "drop":
+            row = int(np.flatnonzero(missing_label)[0])
+            raise DataError(
+                f"{where}: label column '{label_col}' is empty at {_row(row, line_offset)} "
+                f"({int(missing_label.sum())} rows in all); fill it in or pass --nan drop"
+            )
+    labels = _normalise_labels(labels)
+
+    # 1. recordings: by group, else where time goes backwards, else one
+    if groups is not None:
+        order = np.argsort(pd.factorize(groups)[0], kind="stable")
+        if not np.array_equal(order, source_rows):
+            values, labels, source_rows = values[order], labels[order], source_rows[order]
+            missing_label = missing_label[order]
+            groups = groups[order]
+            time_values = None if time_values is None else time_values[order]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        ids = [str(g) for g in groups[starts]]
+    elif time_values is not None and len(time_values) > 1:
+        back = np.flatnonzero(np.diff(time_values.astype("float64")) < 0) + 1
+        starts = np.r_[0, back]
+        ids = [str(i) for i in range(len(starts))]
+    else:
+        starts = np.array([0])
+        ids = ["0"]
+    bounds = np.r_[starts, len(values)].astype(np.int64)
+
+    # 2. missing values
+    bad = ~np.isfinite(values)
+    if nan == "interpolate":
+        values = _interpolate(where, values, bounds, ids, channel_cols)
+        bad[:] = False
+    drop = bad.any(axis=1) | missing_label
+    if drop.any():
+        if nan == "error":
+            rows, cols = np.nonzero(bad)
+            col = channel_cols[cols[0]]
+            raise DataError(
+                f"{where}: column '{col}' has a missing or infinite value at "
+                f"{_row(int(source_rows[rows[0]]), line_offset)} ({len(rows)} such values in "
+                f"all); clean the file or pass --nan drop or --nan interpolate"
+            )
+        keep = ~drop
+        logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
+        new_bounds = np.r_[0, np.cumsum([keep[a:b].sum() for a, b in itertools.pairwise(bounds)])]
+        nonempty = np.diff(new_bounds) > 0
+        ids = [i for i, ok in zip(ids, nonempty) if ok]
+        bounds = np.r_[0, new_bounds[1:][nonempty]].astype(np.int64)
+        values, labels, source_rows = values[keep], labels[keep], source_rows[keep]
+        time_values = None if time_values is None else time_values[keep]
+
+    recordings = Recordings(
+        values=np.ascontiguousarray(values),
+        labels=labels,
+        bounds=bounds,
+        ids=ids,
+        channels=channel_cols,
+        source_rows=source_rows,
+        time=time_values,
+        source=str(path),
+    )
+    _check_classes(where, recordings.labels, label_col)
+    logger.info(
+        "%s: %d rows, %d channels, %d recordings, %d classes",
+        where,
+        recordings.n_rows,
+        len(channel_cols),
+        recordings.n_recordings,
+        len(recordings.classes),
+    )
+    return recordings
+
+
+def _table_kind(path: Path) -> str:
+    return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; check the path")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty; expected a header row and data rows")
+    kind = _table_kind(path)
+    if kind == "parquet":
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise DataError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from exc
+    else:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+        if b"\x00" in head:
+            raise DataError(f"{path}: looks like a binary file, not a CSV text table")
+        sep = "\t" if path.suffix.lower() == ".tsv" else ","
+        try:
+            df = pd.read_csv(path, sep=sep, encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: not UTF-8 text (bad byte at position {exc.start}); "
+                "save the file as UTF-8 CSV"
+            ) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"{path}: the file has no columns; expected a header row") from exc
+        except pd.errors.ParserError as exc:
+            raise DataError(f"{path}: not a valid CSV table ({_first_line(exc)})") from exc
+    if len(df) == 0:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    return df
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _row(row: int, line_offset: int | None) -> str:
+    return f"row {row} (line {row + line_offset})" if line_offset else f"row {row}"
+
+
+def _find_column(
+    where: str,
+    columns: list[str],
+    given: str | None,
+    names: tuple[str, ...],
+    what: str,
+    option: str,
+    required: bool = True,
+) -> str | None:
+    if given is not None:
+        if given not in columns:
+            raise DataError(
+                f"{where}: no {what} column '{given}'{closest(given, columns)}; "
+                f"columns are {', '.join(columns)}"
+            )
+        return given
+    found = [c for c in columns if c.lower() in names]
+    if len(found) > 1:
+        raise DataError(
+            f"{where}: several columns could be the {what} ({', '.join(found)}); "
+            f"choose one with {option} COL"
+        )
+    if not found:
+        if required:
+            raise DataError(
+                f"{where}: no {what} column; expected one named {'/'.join(names)} "
+                f"or pass {option} COL (columns are {', '.join(columns)})"
+            )
+        return None
+    return found[0]
+
+
+def _channel_columns(
+    where: str, df: pd.DataFrame, channels: list[str] | None, reserved: set
+) -> list[str]:
+    columns = list(df.columns)
+    if channels:
+        for c in channels:
+            if c not in columns:
+                raise DataError(
+                    f"{where}: no channel column '{c}'{closest(c, columns)}; "
+                    f"columns are {', '.join(columns)}"
+                )
+            if c in reserved:
+                raise DataError(f"{where}: '{c}' is the label, time or group column, not a channel")
+        return list(channels)
+    picked = []
+    for c in columns:
+        if c in reserved:
+            continue
+        col = df[c]
+        if pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col):
+            picked.append(c)
+            continue
+        # A text column where some values are numbers is a channel with a typo in it,
+        # not an id column: let the numeric check name the bad value.
+        parsed = pd.to_numeric(col, errors="coerce")
+        if parsed.notna().any():
+            picked.append(c)
+        else:
+            logger.info("%s: column '%s' is not numeric; not used as a channel", where, c)
+    if not picked:
+        raise DataError(
+            f"{where}: no numeric channel columns besides label/time/group; "
+            "name them with --channels a,b,c"
+        )
+    return picked
+
+
+def _numeric_column(where: str, col: pd.Series, name: str, line_offset: int | None) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    parsed = pd.to_numeric(col, errors="coerce")
+    bad = parsed.isna().to_numpy() & col.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{where}: column '{name}' has a non-numeric value {col.iloc[row]!r} at "
+            f"{_row(row, line_offset)}; fix the value or leave '{name}' out with --channels"
+        )
+    return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _time_column(where: str, col: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return pd.to_datetime(col).to_numpy()
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"{where}: time column '{name}' holds neither numbers nor dates "
+            f"(e.g. {col.iloc[0]!r}); pass --time COL for another column"
+        ) from exc
+
+
+def _normalise_labels(labels: np.ndarray) -> np.ndarray:
+    """Integer-valued float labels (from a column with gaps) become ints; text stays text."""
+    if labels.dtype.kind == "f":
+        finite = labels[np.isfinite(labels)]
+        if np.all(finite == np.round(finite)):
+            out = np.zeros(len(labels), dtype=np.int64)
+            ok = np.isfinite(labels)
+            out[ok] = labels[ok].astype(np.int64)
+            return out
+    if labels.dtype.kind == "O":
+        return labels.astype(str)
+    return labels
+
+
+def _check_classes(where: str, labels: np.ndarray, column: str) -> None:
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        found = f"'{classes[0]}'" if len(classes) else "none"
+        raise DataError(
+            f"{where}: label column '{column}' holds one class only ({found}); "
+            "a classifier needs at least two"
+        )
+
+
+def _interpolate(
+    where: str, values: np.ndarray, bounds: np.ndarray, ids: list[str], channels: list[str]
+) -> np.ndarray:
+    values = values.copy()
+    values[~np.isfinite(values)] = np.nan
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+        block = values[a:b]
+        if not np.isnan(block).any():
+            continue
+        empty = np.isnan(block).all(axis=0)
+        if empty.any():
+            raise DataError(
+                f"{where}: channel '{channels[int(np.flatnonzero(empty)[0])]}' has no values "
+                f"in recording '{ids[i]}' to interpolate from; use --nan drop"
+            )
+        values[a:b] = pd.DataFrame(block).interpolate(limit_direction="both").to_numpy()
+    return values
+
+
+# ----------------------------------------------------------------------------- .ts
+
+
+def load_ts(
+    path: str | Path, test_path: str | Path | None = None, *, nan: NanPolicy = "error"
+) -> CaseDataset:
+    """Load a UCR/UEA ``.ts`` file (equal or unequal length) and an optional test file."""
+    path = Path(path)
+    train = _read_ts(path, nan)
+    test = None
+    if test_path is not None:
+        test = _read_ts(Path(test_path), nan)
+        if test.X[0].shape[0] != train.X[0].shape[0]:
+            raise DataError(
+                f"{Path(test_path).name}: {test.X[0].shape[0]} channels, but the training "
+                f"file {path.name} has {train.X[0].shape[0]}"
+            )
+    _check_classes(path.name, train.y, "class")
+    return CaseDataset(name=path.stem.removesuffix("_TRAIN"), train=train, test=test)
+
+
+def _read_ts(path: Path, nan: NanPolicy) -> Cases:
+    from aeon.datasets import load_from_ts_file
+
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; check the path")
+    try:
+        X, y = load_from_ts_file(str(path))
+    except Exception as exc:  # aeon raises IOError/ValueError/IndexError on malformed files
+        raise DataError(f"{path}: not a readable .ts file ({_first_line(exc)})") from exc
+    if len(y) == 0:
+        raise DataError(f"{path}: the .ts file holds no cases")
+    series = [np.asarray(x, dtype=np.float32) for x in X]
+    for i, x in enumerate(series):
+        if not np.isfinite(x).all():
+            if nan == "error":
+                raise DataError(
+                    f"{path.name}: case {i} has missing or infinite values; "
+                    "pass --nan interpolate or --nan drop"
+                )
+            if nan == "interpolate":
+                series[i] = (
+                    pd.DataFrame(np.where(np.isfinite(x), x, np.nan).T)
+                    .interpolate(limit_direction="both")
+                    .to_numpy(np.float32)
+                    .T.copy()
+                )
+    keep = np.array([np.isfinite(x).all() for x in series])
+    if not keep.all():
+        logger.info("%s: dropped %d cases with missing values", path.name, int((~keep).sum()))
+    series = [x for x, k in zip(series, keep) if k]
+    y = np.asarray(y)[keep]
+    if len(y) == 0:
+        raise DataError(f"{path.name}: every case has missing values")
+    lengths = {x.shape[-1] for x in series}
+    Xout = np.stack(series) if len(lengths) == 1 else series
+    channels = [f"dim_{i}" for i in range(series[0].shape[0])]
+    return Cases(X=Xout, y=y.astype(str), channels=channels, index=np.flatnonzero(keep))
+
+
+# ----------------------------------------------------------------------------- bundled
+
+
+def bundled_path(name: str) -> tuple[str, Path]:
+    """Canonical name and folder of a bundled dataset, by case-insensitive name."""
+    import aeon.datasets
+
+    lookup = {n.lower(): n for n in BUNDLED_DATASETS}
+    canonical = lookup.get(name.lower())
+    if canonical is None:
+        raise DataError(
+            f"unknown dataset '{name}'{closest(name, BUNDLED_DATASETS)}; bundled datasets are "
+            f"{', '.join(BUNDLED_DATASETS)}, or give a path to a .csv, .parquet or .ts file"
+        )
+    folder = Path(aeon.datasets.__file__).parent / "data" / canonical
+    return canonical, folder
+
+
+def load_bundled(name: str) -> CaseDataset:
+    """Load one of aeon's bundled classification datasets with its train/test split."""
+    canonical, folder = bundled_path(name)
+    data = load_ts(folder / f"{canonical}_TRAIN.ts", folder / f"{canonical}_TEST.ts")
+    data.name = canonical
+    return data
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+
+def load_data(
+    source: str | Path,
+    *,
+    test: str | Path | None = None,
+    label: str | None = None,
+    time: str | None = None,
+    channels: list[str] | None = None,
+    group: str | None = None,
+    nan: NanPolicy = "error",
+) -> Recordings | CaseDataset:
+    """Load a bundled dataset by name, a ``.ts`` file, or a CSV/Parquet table."""
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix == ".ts":
+        return load_ts(path, test, nan=nan)
+    if suffix in TABLE_SUFFIXES or path.exists():
+        if test is not None:
+            raise DataError(
+                "--test is for .ts files; a table is split leak-free by tszoo itself "
+                "(use --split to set the fractions)"
+            )
+        return load_table(path, label=label, time=time, channels=channels, group=group, nan=nan)
+    return load_bundled(str(source))

@@ -1,0 +1,136 @@
+"""One call from a file or dataset name to normalised, leak-free splits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tszoo.data.loading import CaseDataset, Cases, NanPolicy, Recordings, load_data
+from tszoo.data.preprocessing import Method, Normalizer
+from tszoo.data.splits import SPLITS, Strategy, plan_split, split_cases
+from tszoo.data.windows import LabelRule, Windows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DataSplits:
+    """Train/validation/test data ready for a model.
+
+    ``train``, ``val`` and ``test`` are :class:`Windows` (cut from recordings) or
+    :class:`Cases` (ready-made); :meth:`arrays` gives normalised arrays for a model.
+    ``mode`` says how the split was made: ``recordings``, ``blocks``, ``given`` (the
+    dataset's own test split) or ``cases`` (stratified by case).
+    """
+
+    name: str
+    train: Windows | Cases
+    val: Windows | Cases
+    test: Windows | Cases
+    channels: list[str]
+    classes: np.ndarray
+    mode: str
+    normalizer: Normalizer
+    window: int | None = None
+    stride: int | None = None
+
+    def get(self, split: str) -> Windows | Cases:
+        return {"train": self.train, "val": self.val, "test": self.test}[split]
+
+    def arrays(self, split: str) -> tuple[np.ndarray | list[np.ndarray], np.ndarray]:
+        """Normalised ``(X, y)`` of one split; ``X`` is ``(n_cases, n_channels, n_timepoints)``
+        or, for unequal-length cases, a list of ``(n_channels, n_timepoints_i)`` arrays."""
+        part = self.get(split)
+        X = part.to_numpy() if isinstance(part, Windows) else part.X
+        return self.normalizer.transform(X), part.y
+
+    def windows_table(self) -> pd.DataFrame:
+        """One row per window or case: ``recording, start_row, end_row, split, label``."""
+        frames = []
+        for split in SPLITS:
+            part = self.get(split)
+            if isinstance(part, Windows):
+                df = part.provenance()
+            else:
+                df = pd.DataFrame(
+                    {
+                        "recording": part.index,
+                        "start_row": 0,
+                        "end_row": part.lengths,
+                        "label": part.y,
+                    }
+                )
+            df.insert(3, "split", split)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """Windows (or cases) per class and split."""
+        table = self.windows_table()
+        counts = pd.crosstab(table["label"], table["split"]).reindex(columns=list(SPLITS))
+        return counts.fillna(0).astype(int)
+
+
+def prepare_splits(
+    source: str | Path | Recordings | CaseDataset,
+    *,
+    test: str | Path | None = None,
+    label: str | None = None,
+    time: str | None = None,
+    channels: list[str] | None = None,
+    group: str | None = None,
+    nan: NanPolicy = "error",
+    window: int = 50,
+    stride: int = 10,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+    label_rule: LabelRule = "drop",
+    strategy: Strategy = "auto",
+    normalise: Method = "zscore",
+) -> DataSplits:
+    """Load, window, split leak-free, and fit normalisation on the training split.
+
+    ``window`` and ``stride`` apply to recordings; ready-made cases are used whole.
+    """
+    data = source
+    if not isinstance(source, Recordings | CaseDataset):
+        data = load_data(
+            source, test=test, label=label, time=time, channels=channels, group=group, nan=nan
+        )
+    if isinstance(data, CaseDataset):
+        train, val, test_part = split_cases(data, fractions, seed=seed)
+        mode = "given" if data.test is not None else "cases"
+        channels_out, name = train.channels, data.name
+        win = stri = None
+    else:
+        plan = plan_split(
+            data, window, stride, fractions, seed=seed, strategy=strategy, label_rule=label_rule
+        )
+        parts = plan.windows(data, window, stride, label_rule)
+        train, val, test_part = parts["train"], parts["val"], parts["test"]
+        mode, channels_out = plan.mode, data.channels
+        name = Path(data.source).name
+        win, stri = window, stride
+    normalizer = Normalizer(normalise).fit(train)
+    classes = np.unique(np.concatenate([train.y, val.y, test_part.y]))
+    splits = DataSplits(
+        name=name,
+        train=train,
+        val=val,
+        test=test_part,
+        channels=channels_out,
+        classes=classes,
+        mode=mode,
+        normalizer=normalizer,
+        window=win,
+        stride=stri,
+    )
+    logger.info(
+        "%s: %d/%d/%d train/val/test (%s split)", name, len(train), len(val), len(test_part), mode
+    )
+    return splits

@@ -1,0 +1,184 @@
+"""Sliding windows over recordings, as strided views rather than copies.
+
+A :class:`Windows` set is an index (the first row of each window) into the stacked rows of a
+:class:`~tszoo.data.loading.Recordings`; window ``i`` is the view
+``values[starts[i]:starts[i] + window].T`` of shape ``(n_channels, window)``.
+Nothing is copied until a batch is asked for, so cutting a million windows of a long
+recording costs a few megabytes of indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tszoo.data.loading import Recordings
+from tszoo.errors import DataError
+
+LabelRule = Literal["drop", "last", "majority"]
+
+
+def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:
+    """Strided view of windows over a ``(n_rows, n_channels)`` array.
+
+    Returns
+    -------
+    ndarray of shape (n_windows, n_channels, window)
+        A read-only view of ``values``: no data is copied.
+    """
+    view = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)  # (N-w+1, C, w)
+    return view[::stride]
+
+
+def check_window(window: int, stride: int) -> None:
+    for name, value in (("window", window), ("stride", stride)):
+        if not isinstance(value, int | np.integer) or value <= 0:
+            raise DataError(f"{name}={value!r} must be a positive number of rows, e.g. --{name} 50")
+
+
+@dataclass
+class Windows:
+    """Fixed-length windows over :class:`Recordings`, kept as row offsets.
+
+    Attributes
+    ----------
+    recordings : Recordings
+        The data the windows look into.
+    starts : ndarray of shape (n_windows,), int64
+        Stacked-row index of each window's first row.
+    window : int
+        Rows per window.
+    y : ndarray of shape (n_windows,)
+        One label per window.
+    """
+
+    recordings: Recordings
+    starts: np.ndarray
+    window: int
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        """Window ``i`` as a ``(n_channels, window)`` view of the recording."""
+        return self.view()[self.starts[i]]
+
+    def view(self) -> np.ndarray:
+        """Every window of the stacked rows: ``(n_rows - window + 1, n_channels, window)``."""
+        return sliding_windows(self.recordings.values, self.window)
+
+    @property
+    def channels(self) -> list[str]:
+        return self.recordings.channels
+
+    @property
+    def recording(self) -> np.ndarray:
+        """Index of the recording of every window."""
+        return self.recordings.recording_of_row(self.starts)
+
+    def to_numpy(self, idx: np.ndarray | slice | None = None) -> np.ndarray:
+        """Copy windows out as ``(n, n_channels, window)`` float32 (all, or ``idx``)."""
+        starts = self.starts if idx is None else self.starts[idx]
+        return np.ascontiguousarray(self.view()[starts])
+
+    def batches(self, batch_size: int) -> Iterator[np.ndarray]:
+        """Yield consecutive ``(<=batch_size, n_channels, window)`` copies, in order."""
+        for a in range(0, len(self), batch_size):
+            yield self.to_numpy(slice(a, a + batch_size))
+
+    def subset(self, idx: np.ndarray) -> Windows:
+        return Windows(self.recordings, self.starts[idx], self.window, self.y[idx])
+
+    def row_mask(self) -> np.ndarray:
+        """Boolean mask over stacked rows: True where some window covers the row."""
+        n = self.recordings.n_rows
+        delta = np.zeros(n + 1, dtype=np.int32)
+        np.add.at(delta, self.starts, 1)
+        np.add.at(delta, self.starts + self.window, -1)
+        return np.cumsum(delta[:-1]) > 0
+
+    def provenance(self) -> pd.DataFrame:
+        """One row per window: ``recording, start_row, end_row, label`` in source-file rows."""
+        src = self.recordings.source_rows
+        return pd.DataFrame(
+            {
+                "recording": np.asarray(self.recordings.ids, dtype=object)[self.recording],
+                "start_row": src[self.starts],
+                "end_row": src[self.starts + self.window - 1] + 1,
+                "label": self.y,
+            }
+        )
+
+
+def contiguous_segments(recordings: Recordings) -> np.ndarray:
+    """``(n_segments, 2)`` stacked-row ranges that are unbroken runs of one recording.
+
+    A recording breaks where rows were dropped (its source rows jump), so no window
+    spans a gap.
+    """
+    src = recordings.source_rows
+    breaks = np.flatnonzero(np.diff(src) != 1) + 1
+    cuts = np.union1d(recordings.bounds, breaks)
+    return np.column_stack([cuts[:-1], cuts[1:]])
+
+
+def make_windows(
+    recordings: Recordings,
+    window: int,
+    stride: int,
+    *,
+    segments: np.ndarray | None = None,
+    label_rule: LabelRule = "drop",
+) -> Windows:
+    """Cut windows of ``window`` rows every ``stride`` rows inside each segment.
+
+    Parameters
+    ----------
+    recordings : Recordings
+    window, stride : int
+        Rows per window and rows between window starts.
+    segments : ndarray of shape (n_segments, 2), optional
+        Stacked-row ranges ``[start, end)`` to cut windows in; windows never cross their
+        edges. Default: every unbroken run of each recording.
+    label_rule : {"drop", "last", "majority"}
+        A window whose rows carry more than one label is dropped, or takes the label of
+        its last row, or of most of its rows (ties go to the class that sorts first).
+    """
+    check_window(window, stride)
+    if label_rule not in ("drop", "last", "majority"):
+        raise DataError(f"label_rule={label_rule!r}; use drop, last or majority")
+    if segments is None:
+        segments = contiguous_segments(recordings)
+    segments = np.asarray(segments, dtype=np.int64).reshape(-1, 2)
+
+    # 1. window starts, aligned to the start of each segment
+    counts = np.maximum((segments[:, 1] - segments[:, 0] - window) // stride + 1, 0)
+    offsets = np.arange(counts.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    starts = np.repeat(segments[:, 0], counts) + offsets * stride
+
+    # 2. labels: a window is pure when no label change falls strictly inside it
+    classes, codes = np.unique(recordings.labels, return_inverse=True)
+    codes = codes.astype(np.int32)
+    changes = np.zeros(len(codes), dtype=np.int32)
+    changes[1:] = codes[1:] != codes[:-1]
+    np.cumsum(changes, out=changes)
+    ends = starts + window - 1
+    pure = changes[ends] == changes[starts]
+    win_codes = codes[ends]
+    if label_rule == "drop":
+        starts, win_codes = starts[pure], win_codes[pure]
+    elif label_rule == "majority" and not pure.all():
+        mixed = np.flatnonzero(~pure)
+        votes = np.empty((len(mixed), len(classes)), dtype=np.int64)
+        for k in range(len(classes)):
+            cum = np.concatenate([[0], np.cumsum(codes == k)])
+            votes[:, k] = cum[starts[mixed] + window] - cum[starts[mixed]]
+        win_codes[mixed] = votes.argmax(axis=1)
+    return Windows(recordings, starts, window, classes[win_codes])
