@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from tszoo.errors import TszooError
@@ -50,7 +51,9 @@ def _run(fn: Callable[[], T], *, quiet: bool, debug: bool) -> T:
     except TszooError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
@@ -59,8 +62,8 @@ def _run(fn: Callable[[], T], *, quiet: bool, debug: bool) -> T:
         if debug:
             raise
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (rerun with --debug "
-            "for the traceback)",
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
+            "(rerun with --debug for the traceback)",
             highlight=False,
             soft_wrap=True,
         )

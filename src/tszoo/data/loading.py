@@ -74,6 +74,9 @@ class Recordings:
         The time column, if the file has one.
     source : str
         Where the data came from, for messages.
+    breaks : ndarray of int64
+        Stacked rows where a recording is interrupted because the rows before them were
+        dropped; windows never span a break.
     """
 
     values: np.ndarray
@@ -84,6 +87,7 @@ class Recordings:
     source_rows: np.ndarray
     time: np.ndarray | None = None
     source: str = "<memory>"
+    breaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_recordings(self) -> int:
@@ -199,7 +203,7 @@ def load_table(
         What to do with missing or infinite channel values. Windows never span dropped rows.
     """
     path = Path(path)
-    df = _read_table(path)
+    df, lines = _read_table(path)
     where = f"{path.name}"
     columns = [str(c) for c in df.columns]
     df.columns = columns
@@ -213,14 +217,13 @@ def load_table(
         )
     reserved = {label_col, time_col, group}
     channel_cols = _channel_columns(where, df, channels, reserved)
-    line_offset = 2 if _table_kind(path) == "csv" else None
 
     values = np.empty((len(df), len(channel_cols)), dtype=np.float32)
     for j, col in enumerate(channel_cols):
-        values[:, j] = _numeric_column(where, df[col], col, line_offset)
+        values[:, j] = _numeric_column(where, df[col], col, lines)
     labels = df[label_col].to_numpy()
     source_rows = np.arange(len(df), dtype=np.int64)
-    time_values = _time_column(where, df[time_col], time_col) if time_col else None
+    time_values = _time_column(where, df[time_col], time_col, lines) if time_col else None
     groups = df[group].astype(str).to_numpy() if group else None
 
     missing_label = pd.isna(df[label_col]).to_numpy()
@@ -228,7 +231,7 @@ def load_table(
         if nan != "drop":
             row = int(np.flatnonzero(missing_label)[0])
             raise DataError(
-                f"{where}: label column '{label_col}' is empty at {_row(row, line_offset)} "
+                f"{where}: label column '{label_col}' is empty at {_row(row, lines)} "
                 f"({int(missing_label.sum())} rows in all); fill it in or pass --nan drop"
             )
     labels = _normalise_labels(labels)
@@ -251,6 +254,7 @@ def load_table(
         starts = np.array([0])
         ids = ["0"]
     bounds = np.r_[starts, len(values)].astype(np.int64)
+    breaks = np.zeros(0, dtype=np.int64)
 
     # 2. missing values
     bad = ~np.isfinite(values)
@@ -264,11 +268,13 @@ def load_table(
             col = channel_cols[cols[0]]
             raise DataError(
                 f"{where}: column '{col}' has a missing or infinite value at "
-                f"{_row(int(source_rows[rows[0]]), line_offset)} ({len(rows)} such values in "
+                f"{_row(int(source_rows[rows[0]]), lines)} ({len(rows)} such values in "
                 f"all); clean the file or pass --nan drop or --nan interpolate"
             )
         keep = ~drop
         logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
+        kept = np.flatnonzero(keep)
+        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
         new_bounds = np.r_[0, np.cumsum([keep[a:b].sum() for a, b in itertools.pairwise(bounds)])]
         nonempty = np.diff(new_bounds) > 0
         ids = [i for i, ok in zip(ids, nonempty) if ok]
@@ -285,6 +291,7 @@ def load_table(
         source_rows=source_rows,
         time=time_values,
         source=str(path),
+        breaks=breaks.astype(np.int64),
     )
     _check_classes(where, recordings.labels, label_col)
     logger.info(
@@ -302,7 +309,8 @@ def _table_kind(path: Path) -> str:
     return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The table, and for text files the file line of each data row (for messages)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
@@ -311,6 +319,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if kind == "parquet":
         try:
             df = pd.read_parquet(path)
+            lines = None
         except Exception as exc:  # pyarrow raises several unrelated types
             raise DataError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from exc
     else:
@@ -320,7 +329,7 @@ def _read_table(path: Path) -> pd.DataFrame:
             raise DataError(f"{path}: looks like a binary file, not a CSV text table")
         sep = "\t" if path.suffix.lower() == ".tsv" else ","
         try:
-            df = pd.read_csv(path, sep=sep, encoding="utf-8")
+            df = pd.read_csv(path, sep=sep, encoding="utf-8", skip_blank_lines=False)
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"{path}: not UTF-8 text (bad byte at position {exc.start}); "
@@ -330,9 +339,14 @@ def _read_table(path: Path) -> pd.DataFrame:
             raise DataError(f"{path}: the file has no columns; expected a header row") from exc
         except pd.errors.ParserError as exc:
             raise DataError(f"{path}: not a valid CSV table ({_first_line(exc)})") from exc
+        if all(str(c).strip() == "" or str(c).startswith("Unnamed: ") for c in df.columns):
+            raise DataError(f"{path}: the first line holds no column names; expected a header row")
+        blank = df.isna().all(axis=1).to_numpy()
+        lines = np.flatnonzero(~blank) + 2  # 1-based, after the header
+        df = df[~blank].reset_index(drop=True)
     if len(df) == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    return df
+    return df, lines
 
 
 def _first_line(exc: Exception) -> str:
@@ -340,8 +354,8 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _row(row: int, line_offset: int | None) -> str:
-    return f"row {row} (line {row + line_offset})" if line_offset else f"row {row}"
+def _row(row: int, lines: np.ndarray | None) -> str:
+    return f"row {row} (line {lines[row]})" if lines is not None else f"row {row}"
 
 
 def _find_column(
@@ -395,6 +409,13 @@ def _channel_columns(
         if c in reserved:
             continue
         col = df[c]
+        if c.startswith("Unnamed: "):
+            # a column without a header, such as a saved DataFrame index: a row counter
+            # would leak position into the model
+            logger.warning(
+                "%s: column %d has no header; not used as a channel", where, columns.index(c)
+            )
+            continue
         if pd.api.types.is_bool_dtype(col):
             continue
         if pd.api.types.is_numeric_dtype(col):
@@ -415,7 +436,7 @@ def _channel_columns(
     return picked
 
 
-def _numeric_column(where: str, col: pd.Series, name: str, line_offset: int | None) -> np.ndarray:
+def _numeric_column(where: str, col: pd.Series, name: str, lines: np.ndarray | None) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     parsed = pd.to_numeric(col, errors="coerce")
@@ -424,21 +445,26 @@ def _numeric_column(where: str, col: pd.Series, name: str, line_offset: int | No
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"{where}: column '{name}' has a non-numeric value {col.iloc[row]!r} at "
-            f"{_row(row, line_offset)}; fix the value or leave '{name}' out with --channels"
+            f"{_row(row, lines)}; fix the value or leave '{name}' out with --channels"
         )
     return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _time_column(where: str, col: pd.Series, name: str) -> np.ndarray:
+def _time_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    try:
-        return pd.to_datetime(col).to_numpy()
-    except (ValueError, TypeError) as exc:
+    # numbers or dates, whichever reads more of the column; the rest are the bad values
+    as_numbers = pd.to_numeric(col, errors="coerce")
+    as_dates = pd.to_datetime(col, errors="coerce", format="mixed")
+    parsed = as_numbers if as_numbers.notna().sum() >= as_dates.notna().sum() else as_dates
+    bad = parsed.isna().to_numpy() & col.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{where}: time column '{name}' holds neither numbers nor dates "
-            f"(e.g. {col.iloc[0]!r}); pass --time COL for another column"
-        ) from exc
+            f"{where}: time column '{name}' has {col.iloc[row]!r} at {_row(row, lines)}, "
+            "neither a number nor a date; fix it or pass --time COL for another column"
+        )
+    return parsed.to_numpy()
 
 
 def _normalise_labels(labels: np.ndarray) -> np.ndarray:

@@ -35,9 +35,11 @@ def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndar
 
 
 def check_window(window: int, stride: int) -> None:
-    for name, value in (("window", window), ("stride", stride)):
-        if not isinstance(value, int | np.integer) or value <= 0:
-            raise DataError(f"{name}={value!r} must be a positive number of rows, e.g. --{name} 50")
+    for name, value, example in (("window", window, 50), ("stride", stride, 10)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+            raise DataError(
+                f"{name}={value!r} must be a positive number of rows, e.g. --{name} {example}"
+            )
 
 
 @dataclass
@@ -118,12 +120,9 @@ class Windows:
 def contiguous_segments(recordings: Recordings) -> np.ndarray:
     """``(n_segments, 2)`` stacked-row ranges that are unbroken runs of one recording.
 
-    A recording breaks where rows were dropped (its source rows jump), so no window
-    spans a gap.
+    A recording breaks where rows were dropped, so no window spans a gap.
     """
-    src = recordings.source_rows
-    breaks = np.flatnonzero(np.diff(src) != 1) + 1
-    cuts = np.union1d(recordings.bounds, breaks)
+    cuts = np.union1d(recordings.bounds, recordings.breaks)
     return np.column_stack([cuts[:-1], cuts[1:]])
 
 
