@@ -162,22 +162,21 @@ def make_windows(
     )
     starts = np.repeat(segments[:, 0], counts) + offsets * stride
 
-    # 2. labels: a window is pure when no label change falls strictly inside it
-    classes, codes = np.unique(recordings.labels, return_inverse=True)
-    codes = codes.astype(np.int32)
-    changes = np.zeros(len(codes), dtype=np.int32)
-    changes[1:] = codes[1:] != codes[:-1]
+    # 2. labels: a window is pure when no label change falls strictly inside it.
+    # Work on changes between neighbouring rows (one int32 per row), never on a full
+    # copy of the labels: this is what keeps windowing a long recording cheap.
+    labels = recordings.labels
+    changes = np.zeros(len(labels), dtype=np.int32)
+    np.not_equal(labels[1:], labels[:-1], out=changes[1:], casting="unsafe")
     np.cumsum(changes, out=changes)
     ends = starts + window - 1
     pure = changes[ends] == changes[starts]
-    win_codes = codes[ends]
+    del changes
+    y = labels[ends]
     if label_rule == "drop":
-        starts, win_codes = starts[pure], win_codes[pure]
+        starts, y = starts[pure], y[pure]
     elif label_rule == "majority" and not pure.all():
-        mixed = np.flatnonzero(~pure)
-        votes = np.empty((len(mixed), len(classes)), dtype=np.int64)
-        for k in range(len(classes)):
-            cum = np.concatenate([[0], np.cumsum(codes == k)])
-            votes[:, k] = cum[starts[mixed] + window] - cum[starts[mixed]]
-        win_codes[mixed] = votes.argmax(axis=1)
-    return Windows(recordings, starts, window, classes[win_codes])
+        for i in np.flatnonzero(~pure):
+            values, counts = np.unique(labels[starts[i] : starts[i] + window], return_counts=True)
+            y[i] = values[np.argmax(counts)]  # ties: the class that sorts first
+    return Windows(recordings, starts, window, y)
