@@ -18,10 +18,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
+# The main job so far: windows and a leak-free split of a bundled dataset and,
+# when the study's recording sits beside the checkout, of that too.
+SAMPLE := ../shared/data/dataset_sample.csv
 demo: setup
-	$(VENV)/bin/tszoo demo
+	$(VENV)/bin/tszoo datasets
+	$(VENV)/bin/tszoo prepare --data BasicMotions
+	if [ -f $(SAMPLE) ]; then $(VENV)/bin/tszoo prepare --data $(SAMPLE) --window 50 --stride 10; fi
 
 test: setup
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m pytest -q
 
 lint: setup
