@@ -163,10 +163,13 @@ def prepare(
     splits = _run(work, quiet=quiet, debug=debug)
     summary = splits.summary()
     unit = "windows" if splits.window else "cases"
-    console.print(
-        f"[bold]{splits.name}[/]: {unit} per class and split "
-        f"(split by {splits.mode}; no raw row in two splits)"
-    )
+    how = {
+        "recordings": "whole recordings dealt to the splits",
+        "blocks": "blocks of each recording dealt to the splits; no raw row in two splits",
+        "given": "the dataset's own test split; validation carved from train",
+        "cases": "cases dealt to the splits, stratified",
+    }[splits.mode]
+    console.print(f"[bold]{escape(splits.name)}[/]: {unit} per class and split ({how})")
     table = Table()
     table.add_column("class")
     for col in summary.columns:
