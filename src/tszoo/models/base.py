@@ -1,0 +1,196 @@
+"""The one contract every tszoo model follows.
+
+Every model is a scikit-learn classifier on ``X`` of shape ``(n_cases, n_channels,
+n_timepoints)`` — or, for unequal-length data, a list of ``(n_channels, n_timepoints_i)``
+arrays. The base class owns the public ``fit`` / ``predict`` / ``predict_proba``: it checks
+the input, encodes labels (``classes_`` keeps the original ones, strings included) and
+leaves subclasses two methods to write, ``_fit`` and ``_predict_proba``, on integer labels.
+
+Capabilities are class tags; ``_get_test_params`` gives cheap parameters for the contract
+test. ``__init__`` only stores keyword parameters; everything learned ends in ``_``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from tszoo.errors import TszooError
+
+ArrayLike3D = np.ndarray | list[np.ndarray]
+
+
+class BaseClassifier(ClassifierMixin, BaseEstimator):
+    """Base class of tszoo classifiers.
+
+    Subclasses implement :meth:`_fit` (on ``X`` as validated by :func:`check_X` and labels
+    as integer codes ``0..n_classes-1``) and :meth:`_predict_proba` (returning
+    ``(n_cases, n_classes)`` probabilities in code order).
+
+    Tags
+    ----
+    deep : bool
+        A PyTorch network trained by the shared trainer.
+    multivariate : bool
+        Uses more than one channel.
+    unequal_length : bool
+        Accepts a list of series of different lengths.
+    attention : bool
+        Exposes attention weights over time.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {
+        "deep": False,
+        "multivariate": True,
+        "unequal_length": True,
+        "attention": False,
+    }
+    # Parameters that belong to one run (callbacks, say) and are not saved with the model.
+    _transient_params: ClassVar[tuple[str, ...]] = ()
+
+    def fit(
+        self,
+        X: ArrayLike3D,
+        y: np.ndarray,
+        *,
+        validation_data: tuple[ArrayLike3D, np.ndarray] | None = None,
+    ) -> BaseClassifier:
+        """Fit on ``X`` of shape ``(n_cases, n_channels, n_timepoints)`` and labels ``y``.
+
+        ``validation_data`` is the leak-free validation split, used by models that stop
+        early or select a model; the others ignore it.
+        """
+        X = check_X(X, allow_unequal=self._tags["unequal_length"])
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise TszooError(f"X holds {len(X)} cases but y holds {len(y)} labels")
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise TszooError(f"y holds one class only ({self.classes_[0]!r}); need at least two")
+        self.n_channels_ = _n_channels(X)
+        val = None
+        if validation_data is not None and len(validation_data[1]) > 0:
+            X_val = check_X(validation_data[0], allow_unequal=self._tags["unequal_length"])
+            val = (X_val, self._encode(np.asarray(validation_data[1])))
+        self._fit(X, codes, val)
+        return self
+
+    def predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        """Class probabilities, ``(n_cases, n_classes)``; columns follow ``classes_``."""
+        check_is_fitted(self, "classes_")
+        X = check_X(X, allow_unequal=self._tags["unequal_length"])
+        if _n_channels(X) != self.n_channels_:
+            raise TszooError(
+                f"X has {_n_channels(X)} channels, but the model was fitted on {self.n_channels_}"
+            )
+        return self._predict_proba(X)
+
+    def predict(self, X: ArrayLike3D) -> np.ndarray:
+        """Predicted labels, ``(n_cases,)``, from ``classes_``."""
+        proba = self.predict_proba(X)  # checks fitted before classes_ is touched
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # -- for subclasses ------------------------------------------------------------
+
+    def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
+        raise NotImplementedError
+
+    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        raise NotImplementedError
+
+    @classmethod
+    def _get_test_params(cls) -> dict[str, Any]:
+        """Small, fast parameters for the contract test."""
+        return {}
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.clip(codes, 0, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y
+        if unknown.any():
+            raise TszooError(f"label {y[unknown][0]!r} was not among the training classes")
+        return codes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def check_X(X: ArrayLike3D, *, allow_unequal: bool = True) -> ArrayLike3D:
+    """Validate input: a 3D float array, or a list of 2D arrays with one channel count.
+
+    A list whose series all have the same length becomes a 3D array.
+    """
+    if isinstance(X, np.ndarray):
+        if X.ndim != 3:
+            raise TszooError(f"X has shape {X.shape}; expected (n_cases, n_channels, n_timepoints)")
+        X = np.asarray(X, dtype=np.float32)
+        if not np.isfinite(X).all():
+            raise TszooError("X holds missing or infinite values; clean or interpolate them")
+        if len(X) == 0:
+            raise TszooError("X holds no cases")
+        return X
+    series = [np.asarray(x, dtype=np.float32) for x in X]
+    if not series:
+        raise TszooError("X holds no cases")
+    if any(x.ndim != 2 for x in series) or len({x.shape[0] for x in series}) > 1:
+        raise TszooError(
+            "X as a list must hold (n_channels, n_timepoints) arrays, one channel count"
+        )
+    if any(not np.isfinite(x).all() for x in series):
+        raise TszooError("X holds missing or infinite values; clean or interpolate them")
+    if len({x.shape[1] for x in series}) == 1:
+        return np.stack(series)
+    if not allow_unequal:
+        raise TszooError("this model needs series of equal length")
+    return series
+
+
+def _n_channels(X: ArrayLike3D) -> int:
+    return X.shape[1] if isinstance(X, np.ndarray) else X[0].shape[0]
+
+
+def pad_series(X: ArrayLike3D, length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad series with zeros to one length (cut longer ones).
+
+    Returns
+    -------
+    padded : ndarray of shape (n_cases, n_channels, length)
+    lengths : ndarray of shape (n_cases,)
+        The true length of each series (at most ``length``), for masking.
+    """
+    if isinstance(X, np.ndarray):
+        n = X.shape[-1]
+        if length is None or length == n:
+            return X, np.full(len(X), n)
+        if length < n:
+            return np.ascontiguousarray(X[..., :length]), np.full(len(X), length)
+        out = np.zeros((*X.shape[:2], length), dtype=np.float32)
+        out[..., :n] = X
+        return out, np.full(len(X), n)
+    length = length or max(x.shape[1] for x in X)
+    out = np.zeros((len(X), X[0].shape[0], length), dtype=np.float32)
+    lengths = np.empty(len(X), dtype=np.int64)
+    for i, x in enumerate(X):
+        k = min(x.shape[1], length)
+        out[i, :, :k] = x[:, :k]
+        lengths[i] = k
+    return out, lengths
+
+
+def resample_series(X: ArrayLike3D, length: int) -> np.ndarray:
+    """Linearly resample every series to ``length`` points: ``(n_cases, n_channels, length)``."""
+    if isinstance(X, np.ndarray) and X.shape[-1] == length:
+        return X
+    out = np.empty((len(X), _n_channels(X), length), dtype=np.float32)
+    grid = np.linspace(0.0, 1.0, length)
+    for i, x in enumerate(X):
+        src = np.linspace(0.0, 1.0, x.shape[-1])
+        for c in range(x.shape[0]):
+            out[i, c] = np.interp(grid, src, x[c])
+    return out

@@ -1,0 +1,146 @@
+"""Save models to a directory and load them back without running code from the files.
+
+A model directory holds ``model.json`` (registry name, parameters, classes, metadata such
+as channel names, window and normalisation, the tszoo version and a SHA-256 of every
+other file) plus the model's own files: network weights as safetensors, scikit-learn and
+aeon objects through skops, which refuses types it was not told to trust. Nothing is
+unpickled and no class is imported by a name read from a file: the class comes from the
+registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import tszoo
+from tszoo.errors import TszooError
+
+FORMAT = 1
+META = "model.json"
+# Modules whose types a skops file may hold; anything else is refused before loading.
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "aeon.", "tszoo.", "builtins.", "scipy.")
+
+
+def save_model(model, directory: str | Path, *, name: str, metadata: dict | None = None) -> Path:
+    """Write a fitted ``model`` (registered as ``name``) to a new ``directory``.
+
+    The directory is written whole under a temporary name and then renamed, so it never
+    exists half-written; an existing non-empty directory is an error.
+    """
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise TszooError(f"{directory} already holds files; save the model somewhere new")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    try:
+        state = model._save(tmp)
+        meta = {
+            "format": FORMAT,
+            "tszoo_version": tszoo.__version__,
+            "model": name,
+            "params": _jsonable(
+                {
+                    k: v
+                    for k, v in model.get_params(deep=False).items()
+                    if k not in model._transient_params
+                }
+            ),
+            "classes": model.classes_.tolist(),
+            "n_channels": int(model.n_channels_),
+            "state": _jsonable(state),
+            "metadata": _jsonable(metadata or {}),
+            "sha256": {p.name: _sha256(p) for p in sorted(tmp.iterdir())},
+        }
+        (tmp / META).write_text(json.dumps(meta, indent=2))
+        if directory.exists():
+            directory.rmdir()
+        tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_model(directory: str | Path) -> tuple[Any, dict]:
+    """Load a model saved by :func:`save_model`; returns ``(model, metadata)``."""
+    from tszoo.models.registry import get_model_class, model_names
+
+    directory = Path(directory)
+    meta_path = directory / META
+    if not meta_path.is_file():
+        raise TszooError(f"{directory}: not a tszoo model directory (no {META}); check the path")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TszooError(f"{meta_path}: not valid JSON ({exc}); the model file is damaged") from exc
+    if meta.get("model") not in model_names():
+        raise TszooError(f"{meta_path}: unknown model {meta.get('model')!r}")
+    for fname, digest in meta.get("sha256", {}).items():
+        path = directory / fname
+        if not path.is_file() or _sha256(path) != digest:
+            raise TszooError(
+                f"{path}: missing or changed since the model was saved (SHA-256 mismatch); "
+                "refusing to load it"
+            )
+    if meta.get("tszoo_version") != tszoo.__version__:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "%s was saved by tszoo %s; this is %s",
+            directory,
+            meta.get("tszoo_version"),
+            tszoo.__version__,
+        )
+    model = get_model_class(meta["model"])(**meta["params"])
+    model.classes_ = np.asarray(meta["classes"])
+    model.n_channels_ = meta["n_channels"]
+    model._load(directory, meta["state"])
+    return model, meta["metadata"]
+
+
+def dump_sklearn(obj: Any, path: Path) -> None:
+    """Write a scikit-learn / aeon object with skops (no pickle)."""
+    import skops.io as sio
+
+    sio.dump(obj, path)
+
+
+def load_sklearn(path: Path) -> Any:
+    """Read a skops file, trusting only types from :data:`TRUSTED_PREFIXES`."""
+    import skops.io as sio
+
+    try:
+        types = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # not a zip, no schema: a replaced or damaged file
+        raise TszooError(f"{path}: not a skops model file ({exc}); refusing to load it") from exc
+    bad = [t for t in types if not t.startswith(TRUSTED_PREFIXES)]
+    if bad:
+        raise TszooError(f"{path}: holds untrusted types ({', '.join(bad)}); refusing to load it")
+    return sio.load(path, trusted=types)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
