@@ -1,0 +1,1 @@
+"""Classic models: scikit-learn classifiers on window features."""

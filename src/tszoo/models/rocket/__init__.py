@@ -1,0 +1,1 @@
+"""Convolution-kernel models: thin adapters over aeon's Rocket family."""

@@ -1,0 +1,176 @@
+"""MultiRocket-Hydra: aeon's MultiRocket and Hydra transforms under one ridge classifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
+
+from tszoo.errors import TszooError
+from tszoo.models.base import ArrayLike3D, BaseClassifier
+from tszoo.models.persistence import dump_sklearn, load_sklearn
+from tszoo.models.rocket._common import (
+    RIDGE_ALPHAS,
+    fitted_length,
+    preserved_global_state,
+    softmax_scores,
+    to_length,
+)
+
+
+class MultiRocketHydraClassifier(BaseClassifier):
+    """aeon's MultiRocket and Hydra features, concatenated, under a ridge classifier.
+
+    The same steps as :class:`aeon.classification.convolution_based.MultiRocketHydraClassifier`
+    (Hydra counts with aeon's sparse scaling, MultiRocket features standardised, then
+    ``RidgeClassifierCV`` over the same alphas), built from aeon's public transformers
+    ``HydraTransformer`` and ``MultiRocket`` rather than by wrapping the classifier, because
+    the classifier keeps its fitted steps in private attributes: it offers no decision values
+    and holds torch tensors that skops cannot store.
+
+    * **Unequal and short series** are resampled linearly to the longest training series
+      (at least 10 points, the shortest MultiRocket's first-difference kernels run on); see
+      :class:`~tszoo.models.rocket.minirocket.MiniRocketClassifier` for why resampling.
+    * **Probabilities** are the softmax of the ridge decision values: argmax equals the
+      ridge prediction; soft and uncalibrated, but they rank cases.
+
+    Parameters
+    ----------
+    n_kernels : int, default=8
+        Hydra kernels per group.
+    n_groups : int, default=64
+        Hydra groups per dilation.
+    class_weight : {None, "balanced"} or dict, default=None
+        Passed to the ridge classifier.
+    n_jobs : int, default=1
+        Threads for the transforms; ``-1`` uses every core.
+    random_state : int, RandomState or None, default=None
+        Seeds Hydra's kernels and MultiRocket's channel draws and biases.
+
+    Attributes
+    ----------
+    hydra_ : aeon HydraTransformer
+    multirocket_ : aeon MultiRocket
+    hydra_scale_ : tuple of two ndarrays of shape (n_hydra_features,)
+        Mean and scale of the square-rooted Hydra counts.
+    scaler_ : sklearn.preprocessing.StandardScaler
+        Standardises the MultiRocket features.
+    ridge_ : sklearn.linear_model.RidgeClassifierCV
+    n_timepoints_ : int
+        The length every series is resampled to.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
+    _MIN_LENGTH = 10
+    _FILE = "multirocket_hydra.skops"
+
+    def __init__(
+        self,
+        *,
+        n_kernels: int = 8,
+        n_groups: int = 64,
+        class_weight=None,
+        n_jobs: int = 1,
+        random_state=None,
+    ):
+        self.n_kernels = n_kernels
+        self.n_groups = n_groups
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
+        from aeon.transformations.collection.convolution_based import MultiRocket
+
+        self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
+        X = to_length(X, self.n_timepoints_)
+        # 1. random kernels, seeded from random_state (aeon seeds the global generators)
+        with preserved_global_state():
+            self.hydra_ = self._make_hydra().fit(X)
+            self.multirocket_ = MultiRocket(n_jobs=self.n_jobs, random_state=self.random_state)
+            self.multirocket_.fit(X)
+        # 2. features, each family scaled on the training data
+        hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
+        self.hydra_scale_ = _fit_sparse_scale(hydra)
+        self.scaler_ = StandardScaler().fit(self.multirocket_.transform(X))
+        # 3. ridge on the concatenation
+        features = self._features(X)
+        self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
+        self.ridge_.fit(features, y)
+
+    def _make_hydra(self):
+        from aeon.transformations.collection.convolution_based import HydraTransformer
+
+        return HydraTransformer(
+            n_kernels=self.n_kernels,
+            n_groups=self.n_groups,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+            output_type="numpy",
+        )
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        # (n, C, T) -> (n, n_hydra + n_multirocket)
+        hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
+        mean, scale = self.hydra_scale_
+        hydra = (hydra - mean) * (hydra != 0) / scale
+        multirocket = self.scaler_.transform(self.multirocket_.transform(X))
+        return np.concatenate([hydra, multirocket], axis=1)
+
+    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        features = self._features(to_length(X, self.n_timepoints_))
+        return softmax_scores(self.ridge_.decision_function(features))
+
+    def _save(self, directory: Path) -> dict:
+        # Hydra's kernels are torch tensors, which skops cannot store: save them as arrays
+        kernels = self.hydra_._hydra  # aeon exposes no public handle on the fitted kernels
+        state = {
+            "multirocket": self.multirocket_,
+            "scaler": self.scaler_,
+            "ridge": self.ridge_,
+            "hydra_weights": kernels.W.numpy(),
+            "hydra_channels": np.stack([idx.numpy() for idx in kernels.idx]),
+            "hydra_scale": list(self.hydra_scale_),
+        }
+        dump_sklearn(state, directory / self._FILE)
+        return {"n_timepoints": int(self.n_timepoints_)}
+
+    def _load(self, directory: Path, state: dict) -> None:
+        import torch
+
+        saved = load_sklearn(directory / self._FILE)
+        self.n_timepoints_ = int(state["n_timepoints"])
+        self.multirocket_, self.scaler_, self.ridge_ = (
+            saved["multirocket"],
+            saved["scaler"],
+            saved["ridge"],
+        )
+        self.hydra_scale_ = tuple(np.asarray(a) for a in saved["hydra_scale"])
+        # rebuild Hydra for this shape, then put the saved kernels in place
+        with preserved_global_state():
+            self.hydra_ = self._make_hydra().fit(
+                np.zeros((1, self.n_channels_, self.n_timepoints_), dtype=np.float32)
+            )
+        kernels = self.hydra_._hydra
+        weights, channels = saved["hydra_weights"], saved["hydra_channels"]
+        if weights.shape != tuple(kernels.W.shape) or len(channels) != len(kernels.idx):
+            raise TszooError(
+                f"{directory}: Hydra kernels of shape {weights.shape} do not fit a model of "
+                f"{self.n_channels_} channels x {self.n_timepoints_} points; the file is damaged"
+            )
+        kernels.W = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))
+        kernels.idx = [torch.from_numpy(np.ascontiguousarray(c)) for c in channels]
+
+    @classmethod
+    def _get_test_params(cls) -> dict[str, Any]:
+        return {"n_kernels": 4, "n_groups": 8, "random_state": 0}
+
+
+def _fit_sparse_scale(hydra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale of square-rooted Hydra counts, as aeon's ``_SparseScaler`` fits them:
+    the scale gets a small floor that grows with the share of zero counts."""
+    epsilon = (hydra == 0).mean(axis=0) ** 4 + 1e-8
+    return hydra.mean(axis=0), hydra.std(axis=0, ddof=1) + epsilon

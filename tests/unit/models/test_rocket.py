@@ -1,0 +1,142 @@
+"""The Rocket adapters: MiniRocket and MultiRocket-Hydra over aeon."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from tszoo.errors import TszooError
+from tszoo.models.persistence import load_model, save_model
+from tszoo.models.rocket._common import softmax_scores
+from tszoo.models.rocket.minirocket import MiniRocketClassifier
+from tszoo.models.rocket.multirocket_hydra import MultiRocketHydraClassifier
+
+MODELS = {"minirocket": MiniRocketClassifier, "multirocket_hydra": MultiRocketHydraClassifier}
+
+
+def make_data(n_per_class: int = 15, n_channels: int = 2, n_timepoints: int = 40, seed: int = 0):
+    """Sines whose frequency depends on the class, in noise; string labels."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, n_timepoints)
+    X, y = [], []
+    for k, label in enumerate(["a", "b", "c"]):
+        phase = rng.uniform(0, 2 * np.pi, (n_per_class, n_channels, 1))
+        X.append(np.sin(2 * np.pi * (2 + 3 * k) * t + phase))
+        y += [label] * n_per_class
+    X = np.concatenate(X) + rng.normal(0, 0.2, (3 * n_per_class, n_channels, n_timepoints))
+    return X.astype(np.float32), np.array(y)
+
+
+def unequal(X: np.ndarray, seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [x[:, : rng.integers(3 * X.shape[-1] // 4, X.shape[-1] + 1)] for x in X]
+
+
+def make(name: str, **params):
+    return MODELS[name](**{**MODELS[name]._get_test_params(), **params})
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data(seed=0), make_data(n_per_class=6, seed=1)
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def fitted(request, data):
+    (X, y), _ = data
+    return request.param, make(request.param).fit(X, y)
+
+
+def test_softmax_scores_keep_the_ridge_decision():
+    binary = softmax_scores(np.array([-0.5, 0.0, 2.0]))
+    np.testing.assert_array_equal(binary.argmax(axis=1), [0, 0, 1])  # ridge: class 1 iff d > 0
+    multi = softmax_scores(np.array([[0.1, 0.9, -1.0], [5.0, -5.0, 0.0]]))
+    np.testing.assert_array_equal(multi.argmax(axis=1), [1, 0])
+    np.testing.assert_allclose(multi.sum(axis=1), 1.0)
+
+
+def test_accuracy_and_probabilities(fitted, data):
+    _, model = fitted
+    _, (X_test, y_test) = data
+    proba = model.predict_proba(X_test)
+    assert list(model.classes_) == ["a", "b", "c"]
+    assert np.mean(model.predict(X_test) == y_test) >= 0.9
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(X_test), model.classes_[proba.argmax(axis=1)])
+    assert ((proba > 0) & (proba < 1)).all()  # graded, not aeon's one-hot
+
+
+def test_minirocket_predicts_as_aeon_does(data):
+    from aeon.classification.convolution_based import MiniRocketClassifier as Aeon
+
+    (X, y), (X_test, _) = data
+    params = MiniRocketClassifier._get_test_params()
+    ours = MiniRocketClassifier(**params).fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(ours, Aeon(**params).fit(X, y).predict(X_test))
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_same_random_state_same_predictions(name, data):
+    (X, y), (X_test, _) = data
+    a = make(name, random_state=5).fit(X, y).predict_proba(X_test)
+    b = make(name, random_state=5).fit(X, y).predict_proba(X_test)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_unequal_and_short_series_are_resampled(name, data):
+    (X, y), (X_test, y_test) = data
+    model = make(name).fit(unequal(X), y)
+    assert model.n_timepoints_ == max(x.shape[1] for x in unequal(X))
+    assert np.mean(model.predict(unequal(X_test, seed=2)) == y_test) >= 0.8
+    short = make(name).fit(X[:, :, :6], y)  # shorter than the kernels
+    assert short.n_timepoints_ >= 9
+    assert short.predict(X_test[:, :, :4]).shape == (len(X_test),)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_fit_leaves_global_random_state_and_threads_alone(name, data):
+    (X, y), _ = data
+    threads = torch.get_num_threads()
+    np.random.seed(123)  # noqa: NPY002 - the legacy global generator is what aeon reseeds
+    expected = np.random.random_sample()  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
+    make(name, random_state=7).fit(X, y)
+    assert np.random.random_sample() == expected  # noqa: NPY002
+    assert torch.get_num_threads() == threads
+
+
+def test_save_load_round_trip(fitted, data, tmp_path):
+    name, model = fitted
+    _, (X_test, _) = data
+    save_model(model, tmp_path / "m", name=name)
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_tampered_model_file_is_refused(fitted, tmp_path):
+    name, model = fitted
+    directory = save_model(model, tmp_path / "m", name=name)
+    marker = tmp_path / "pwned"
+    (skops_file,) = directory.glob("*.skops")
+    skops_file.write_bytes(pickle.dumps(_Payload(marker)))
+    meta = json.loads((directory / "model.json").read_text())
+    meta["sha256"][skops_file.name] = hashlib.sha256(skops_file.read_bytes()).hexdigest()
+    (directory / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(TszooError, match="skops"):
+        load_model(directory)
+    assert not marker.exists()
