@@ -1,0 +1,185 @@
+"""The base of tszoo's deep classifiers: data to tensors, the shared trainer, persistence.
+
+A subclass adds its network's parameters to ``__init__`` and overrides one method,
+:meth:`DeepClassifier._build_network`. Everything else (input features, per-channel
+standardisation fitted on the training split, class weights, ensembles of independently
+initialised networks, batched prediction, safetensors weights) lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from sklearn.utils import check_random_state
+from torch import nn
+
+from tszoo.errors import TszooError
+from tszoo.models.base import ArrayLike3D, BaseClassifier, pad_series
+from tszoo.models.deep.transforms import Augment, channel_stats, check_inputs, make_input_features
+from tszoo.training import (
+    History,
+    TensorData,
+    Trainer,
+    balanced_class_weight,
+    predict_logits,
+    resolve_device,
+    seeded,
+)
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS = "weights.safetensors"
+# Settings for ``_get_test_params``: tiny data sets, so short but lively runs, and inputs
+# that keep level and trend (the contract task is told apart by trend).
+TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centred+diff"}
+
+
+class DeepClassifier(BaseClassifier):
+    """Base class of the networks trained by :class:`tszoo.training.Trainer`.
+
+    Unequal-length series are right-padded with zeros to the longest one and their true
+    lengths passed to the network, which masks the padding (see
+    :mod:`tszoo.models.deep.networks.layers`).
+
+    Common parameters
+    -----------------
+    max_epochs, batch_size, lr : int, int, float
+        Training length, mini-batch size and initial learning rate.
+    optimizer : {"adam", "adamw", "sgd"}
+    weight_decay : float
+    scheduler : {"cosine", "plateau", "none"}
+    patience : int
+        Early stopping patience on the validation loss (needs ``validation_data``).
+    class_weight : {None, "balanced"}
+        Weight the loss by inverse class frequency.
+    inputs : str
+        Features fed as channels, joined by '+' from "raw", "centred", "diff"; see
+        :func:`~tszoo.models.deep.transforms.make_input_features`.
+    augment_shift, augment_noise, augment_scale : float
+        Training-batch augmentation; see :class:`~tszoo.models.deep.transforms.Augment`.
+    random_state : int or None
+        Seeds weight initialisation, shuffling, dropout and augmentation.
+    device : {"auto", "cpu", "cuda"}
+    callbacks : list of Callback or None
+        Extra trainer callbacks, e.g. a progress bar.
+
+    Attributes
+    ----------
+    network_ : nn.ModuleList
+        The trained network(s); one unless the subclass ensembles.
+    history_ : History
+        The first network's per-epoch record; ``histories_`` holds all of them.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "deep": True}
+    _transient_params: ClassVar[tuple[str, ...]] = ("callbacks",)
+
+    # -- for subclasses ---------------------------------------------------------------
+
+    def _build_network(self, n_channels: int, n_classes: int, n_timepoints: int) -> nn.Module:
+        """A new network for ``n_channels`` input channels (after :attr:`inputs`)."""
+        raise NotImplementedError
+
+    def _n_members(self) -> int:
+        """How many independently initialised networks to train and average."""
+        return 1
+
+    # -- fit and predict --------------------------------------------------------------
+
+    def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
+        check_inputs(self.inputs)
+        if self.class_weight not in (None, "balanced"):
+            raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
+        rng = check_random_state(self.random_state)
+        X_pad, lengths = pad_series(X)
+        features = make_input_features(X_pad, lengths, self.inputs)
+        self.input_mean_, self.input_std_ = channel_stats(features, lengths)
+        self.n_timepoints_ = int(X_pad.shape[-1])
+        train = self._tensor_data(X, y)
+        val = None if validation is None else self._tensor_data(*validation)
+        n_classes, n_in = len(self.classes_), features.shape[1]
+        weights = balanced_class_weight(y, n_classes) if self.class_weight else None
+        members, self.histories_ = [], []
+        for _i in range(self._n_members()):
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            with seeded(seed):
+                network = self._build_network(n_in, n_classes, self.n_timepoints_)
+            trainer = self._make_trainer(seed, weights)
+            self.histories_.append(trainer.fit(network, train, val))
+            members.append(network)
+        self.network_ = nn.ModuleList(members)
+        self.history_ = self.histories_[0]
+
+    def _make_trainer(self, seed: int, class_weight: np.ndarray | None) -> Trainer:
+        augment = None
+        if self.augment_shift or self.augment_noise or self.augment_scale:
+            augment = Augment(self.augment_shift, self.augment_noise, self.augment_scale)
+        return Trainer(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            weight_decay=self.weight_decay,
+            scheduler=self.scheduler,
+            patience=self.patience,
+            class_weight=class_weight,
+            seed=seed,
+            device=self.device,
+            augment=augment,
+            callbacks=self.callbacks or (),
+        )
+
+    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        data = self._tensor_data(X)
+        device = resolve_device(self.device)
+        self.network_.to(device)
+        probas = [torch.softmax(predict_logits(net, data, device), dim=1) for net in self.network_]
+        return torch.stack(probas).mean(0).cpu().numpy()  # average over the ensemble
+
+    def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
+        """Pad, add input features and standardise with the training split's statistics."""
+        X_pad, lengths = pad_series(X)
+        features = make_input_features(X_pad, lengths, self.inputs)
+        mask = np.arange(features.shape[-1])[None, None, :] < lengths[:, None, None]
+        features = (features - self.input_mean_[:, None]) / self.input_std_[:, None] * mask
+        equal = bool((lengths == features.shape[-1]).all())
+        return TensorData(
+            torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)),
+            None if equal else torch.as_tensor(lengths, dtype=torch.long),
+            None if y is None else torch.as_tensor(y, dtype=torch.long),
+        )
+
+    # -- persistence --------------------------------------------------------------------
+
+    def _save(self, directory: Path) -> dict:
+        """Write the weights to ``weights.safetensors``; return what rebuilds the network."""
+        state = {k: v.detach().cpu().contiguous() for k, v in self.network_.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS))
+        return {
+            "n_members": len(self.network_),
+            "n_input_channels": len(self.input_mean_),
+            "n_timepoints": self.n_timepoints_,
+            "input_mean": self.input_mean_.tolist(),
+            "input_std": self.input_std_.tolist(),
+            "histories": [h.to_list() for h in self.histories_],
+        }
+
+    def _load(self, directory: Path, state: dict) -> None:
+        """Rebuild the network(s) from ``state`` and load the safetensors weights."""
+        self.n_timepoints_ = int(state["n_timepoints"])
+        self.input_mean_ = np.asarray(state["input_mean"], dtype=np.float32)
+        self.input_std_ = np.asarray(state["input_std"], dtype=np.float32)
+        n_in, n_classes = int(state["n_input_channels"]), len(self.classes_)
+        self.network_ = nn.ModuleList(
+            self._build_network(n_in, n_classes, self.n_timepoints_)
+            for _ in range(int(state["n_members"]))
+        )
+        self.network_.load_state_dict(load_file(str(directory / WEIGHTS)))
+        self.network_.eval()
+        self.histories_ = [History.from_list(h) for h in state.get("histories", [])]
+        self.history_ = self.histories_[0] if self.histories_ else History()

@@ -1,0 +1,68 @@
+"""Building blocks shared by the networks, and the masking of padded time steps.
+
+Unequal-length series arrive right-padded with zeros plus their true ``lengths``. Every
+block zeroes the padded steps of its output, so a padded series gives exactly what it
+gives alone (in eval mode): 'same' convolutions see zeros past the end either way, max
+pooling fills padding with -inf first, and pooling over time averages valid steps only.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def length_mask(lengths: Tensor | None, n_timepoints: int) -> Tensor | None:
+    """``(B,)`` lengths -> ``(B, T)`` bool mask, True on valid steps (None stays None)."""
+    if lengths is None:
+        return None
+    return torch.arange(n_timepoints, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def apply_mask(x: Tensor, mask: Tensor | None) -> Tensor:
+    """Zero the padded steps of ``x`` ``(B, C, T)``."""
+    return x if mask is None else x * mask[:, None, :].to(x.dtype)
+
+
+def masked_mean(x: Tensor, mask: Tensor | None) -> Tensor:
+    """Mean over valid time steps: ``(B, C, T) -> (B, C)``."""
+    if mask is None:
+        return x.mean(dim=-1)
+    m = mask[:, None, :].to(x.dtype)
+    return (x * m).sum(dim=-1) / m.sum(dim=-1).clamp(min=1.0)
+
+
+def masked_max_pool(x: Tensor, mask: Tensor | None, kernel: int, stride: int) -> Tensor:
+    """Max pooling that never picks a padded step (they become -inf first)."""
+    if mask is not None:
+        x = x.masked_fill(~mask[:, None, :], float("-inf"))
+    x = F.max_pool1d(x, kernel, stride=stride, padding=kernel // 2 if stride == 1 else 0)
+    return x if mask is None else x.masked_fill(torch.isinf(x), 0.0)
+
+
+class ConvBlock(nn.Module):
+    """Conv1d ('same' padding) -> BatchNorm -> ReLU -> optional max pool, padding kept at zero.
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size : int
+    pool : int
+        Max-pool size and stride after the activation (1: none); lengths shrink by it.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, pool: int = 1):
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same", bias=False)
+        self.norm = nn.BatchNorm1d(out_channels)
+        self.pool = pool
+
+    def forward(self, x: Tensor, lengths: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        mask = length_mask(lengths, x.shape[-1])
+        x = apply_mask(F.relu(self.norm(self.conv(x))), mask)  # (B, C_in, T) -> (B, C_out, T)
+        if self.pool > 1:
+            x = masked_max_pool(x, mask, self.pool, self.pool)  # (B, C_out, T // pool)
+            if lengths is not None:  # a window that straddles the end is dropped, as alone
+                lengths = lengths // self.pool
+                x = apply_mask(x, length_mask(lengths, x.shape[-1]))
+        return x, lengths

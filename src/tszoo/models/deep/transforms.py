@@ -1,0 +1,108 @@
+"""Input features and augmentation for the networks.
+
+Windows cut from one recording drift slowly: their level differs between the blocks that
+train and test come from, and a network fed raw values learns the level. Centring each
+window per channel removes it; first differences keep the fast dynamics (roughness,
+variance) that separate the classes. Both are computed on padded arrays and respect the
+true lengths (padding stays zero).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tszoo.errors import TszooError, closest
+
+INPUTS = ("raw", "centred", "diff")
+
+
+def check_inputs(inputs: str) -> tuple[str, ...]:
+    """Parse the ``inputs`` parameter, names from :data:`INPUTS` joined by '+'."""
+    names = tuple(name.strip() for name in inputs.split("+") if name.strip())
+    for name in names:
+        if name not in INPUTS:
+            raise TszooError(
+                f"unknown input '{name}'{closest(name, INPUTS)}; inputs are {', '.join(INPUTS)}"
+            )
+    if not names:
+        raise TszooError(f"inputs is empty; choose one or more of {', '.join(INPUTS)}")
+    return names
+
+
+def make_input_features(X: np.ndarray, lengths: np.ndarray, inputs: str) -> np.ndarray:
+    """Stack the chosen features of ``X`` as channels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_cases, n_channels, n_timepoints)
+        Right-padded with zeros.
+    lengths : ndarray of shape (n_cases,)
+        True lengths.
+    inputs : str
+        Names joined by '+', e.g. ``"centred+diff"``: ``raw`` as given; ``centred`` minus
+        each series' per-channel mean over its valid steps; ``diff`` first differences
+        (0 at the first step).
+
+    Returns
+    -------
+    ndarray of shape (n_cases, n_channels * len(inputs), n_timepoints)
+    """
+    mask = (np.arange(X.shape[-1])[None, :] < lengths[:, None])[:, None, :]  # (n, 1, T)
+    parts = []
+    for name in check_inputs(inputs):
+        if name == "raw":
+            parts.append(X)
+        elif name == "centred":
+            mean = X.sum(-1, keepdims=True) / np.maximum(lengths, 1)[:, None, None]
+            parts.append((X - mean) * mask)
+        else:
+            diff = np.diff(X, axis=-1, prepend=X[..., :1])
+            parts.append(diff * mask)
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def channel_stats(X: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation over valid steps: two ``(n_channels,)`` arrays."""
+    mask = (np.arange(X.shape[-1])[None, :] < lengths[:, None])[:, None, :]
+    n = mask.sum()
+    mean = (X * mask).sum(axis=(0, 2)) / n
+    var = (((X - mean[None, :, None]) * mask) ** 2).sum(axis=(0, 2)) / n
+    return mean.astype(np.float32), np.sqrt(var).clip(min=1e-6).astype(np.float32)
+
+
+class Augment:
+    """Random per-batch augmentation, drawn from the trainer's generator.
+
+    Parameters
+    ----------
+    shift : float
+        Circular shift in time by up to this fraction of the length (valid steps only
+        when all series have the full length; padded batches are not shifted).
+    noise : float
+        Standard deviation of added Gaussian noise.
+    scale : float
+        Standard deviation of a per-series, per-channel multiplicative factor around 1.
+    """
+
+    def __init__(self, shift: float = 0.0, noise: float = 0.0, scale: float = 0.0):
+        self.shift, self.noise, self.scale = shift, noise, scale
+
+    def __call__(self, x: Tensor, lengths: Tensor | None, generator: torch.Generator) -> Tensor:
+        n, c, t = x.shape
+        if self.shift > 0 and lengths is None:
+            max_shift = max(1, int(self.shift * t))
+            steps = int(torch.randint(-max_shift, max_shift + 1, (1,), generator=generator))
+            x = torch.roll(x, steps, dims=-1)  # (B, C, T), one shift per batch
+        if self.scale > 0:
+            factor = 1 + self.scale * torch.randn(n, c, 1, generator=generator)
+            x = x * factor.to(x.device)
+        if self.noise > 0:
+            noise = self.noise * torch.randn(x.shape, generator=generator).to(x.device)
+            x = x + (noise if lengths is None else noise * _mask(lengths, t))
+        return x
+
+
+def _mask(lengths: Tensor, t: int) -> Tensor:
+    return (torch.arange(t, device=lengths.device)[None, :] < lengths[:, None])[:, None, :]

@@ -1,0 +1,283 @@
+"""The one trainer every tszoo network uses.
+
+The whole data set lives in memory as tensors; an epoch indexes a shuffled permutation
+into them batch by batch (no per-sample ``Dataset`` / ``DataLoader``). A run is
+deterministic under ``seed`` and leaves the global torch RNG state as it found it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from tszoo.errors import TszooError
+from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress
+from tszoo.training.history import History
+
+logger = logging.getLogger(__name__)
+
+# (x, lengths, generator) -> augmented x; x is (B, C, T), lengths (B,) or None.
+Augment = Callable[[Tensor, Tensor | None, torch.Generator], Tensor]
+
+
+@dataclass
+class TensorData:
+    """A data set as in-memory tensors.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_cases, n_channels, n_timepoints)
+        Series, right-padded with zeros to the longest one.
+    lengths : Tensor of shape (n_cases,) or None
+        True lengths for masking; None when all series have the full length.
+    y : Tensor of shape (n_cases,) or None
+        Integer class codes (None for prediction).
+    """
+
+    X: Tensor
+    lengths: Tensor | None = None
+    y: Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def to(self, device: torch.device) -> TensorData:
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return TensorData(move(self.X), move(self.lengths), move(self.y))
+
+    def batch(self, index: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        """``(x, lengths, y)`` of the cases at ``index``; ``x`` is cut to the batch's longest."""
+        x = self.X[index]
+        lengths = None if self.lengths is None else self.lengths[index]
+        if lengths is not None:
+            x = x[..., : int(lengths.max())]
+        return x, lengths, None if self.y is None else self.y[index]
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cpu"`` / ``"cuda"`` as given."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise TszooError(f"device={device!r} is not one of 'auto', 'cpu', 'cuda'")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise TszooError(f"device={device!r} but CUDA is not available; use device='auto'")
+    return torch.device(device)
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
+    """Run a block under ``torch.manual_seed(seed)``, restoring the global RNG state after."""
+    cuda = [device.index or 0] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
+
+
+def balanced_class_weight(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Inverse-frequency weights ``n / (n_classes * count_c)`` (scikit-learn's "balanced")."""
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    return len(y) / (n_classes * np.maximum(counts, 1.0))
+
+
+class Trainer:
+    """Mini-batch training with early stopping on a validation split.
+
+    Parameters
+    ----------
+    max_epochs : int
+        Upper bound on epochs.
+    batch_size : int
+        Cases per mini-batch.
+    lr : float
+        Initial learning rate.
+    optimizer : {"adam", "adamw", "sgd"}
+        SGD uses Nesterov momentum ``momentum``.
+    weight_decay : float
+        L2 penalty (decoupled for ``adamw``).
+    scheduler : {"cosine", "plateau", "none"}
+        Cosine annealing over ``max_epochs``, or halve the rate after ``patience // 4``
+        epochs without improvement of the monitored loss.
+    patience : int or None
+        Early stopping patience on ``val_loss``; the best-``val_loss`` weights are restored.
+        Ignored without a validation split (then the last weights are kept).
+    class_weight : ndarray of shape (n_classes,) or None
+        Loss weight per class, e.g. from :func:`balanced_class_weight`.
+    seed : int
+        Seeds shuffling, augmentation and dropout, without touching the global RNG state.
+    device : str
+        ``"auto"``, ``"cpu"`` or ``"cuda"``; resolved once.
+    augment : callable or None
+        ``augment(x, lengths, generator) -> x`` applied to each training batch.
+    callbacks : sequence of Callback
+        Extra callbacks, e.g. a progress bar; called after the built-in ones.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        scheduler: str = "cosine",
+        patience: int | None = 20,
+        class_weight: np.ndarray | None = None,
+        seed: int = 0,
+        device: str = "auto",
+        augment: Augment | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.scheduler = scheduler
+        self.patience = patience
+        self.class_weight = class_weight
+        self.seed = seed
+        self.device = resolve_device(device)
+        self.augment = augment
+        self.callbacks = list(callbacks)
+        self.stop = False
+
+    # -- the run ------------------------------------------------------------------
+
+    def fit(self, model: nn.Module, train: TensorData, val: TensorData | None = None) -> History:
+        """Train ``model`` in place on ``train``; returns the :class:`History`."""
+        with seeded(self.seed, self.device):
+            val = None if val is None else val.to(self.device)
+            return self._run(model, train.to(self.device), val)
+
+    def _run(self, model: nn.Module, train: TensorData, val: TensorData | None) -> History:
+        model.to(self.device)
+        # 1. optimiser, schedule, loss and callbacks for this run
+        optimizer = self.make_optimizer(model)
+        scheduler = self.make_scheduler(optimizer)
+        weight = None
+        if self.class_weight is not None:
+            weight = torch.as_tensor(self.class_weight, dtype=torch.float32, device=self.device)
+        criterion = nn.CrossEntropyLoss(weight=weight)
+        callbacks: list[Callback] = [LogProgress()]
+        if val is not None and self.patience is not None:
+            callbacks.insert(0, EarlyStopping(self.patience))
+        callbacks += self.callbacks
+        generator = torch.Generator().manual_seed(self.seed)
+        history, self.stop = History(), False
+        for cb in callbacks:
+            cb.on_train_begin(self, model)
+        # 2. epochs until max_epochs or a callback stops the run
+        for epoch in range(1, self.max_epochs + 1):
+            start = time.perf_counter()
+            lr = optimizer.param_groups[0]["lr"]
+            train_loss, train_acc = self.train_epoch(model, train, optimizer, criterion, generator)
+            val_loss, val_acc = self.evaluate(model, val, criterion) if val else (math.nan,) * 2
+            self.step_scheduler(scheduler, val_loss if val else train_loss)
+            record = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "train_acc": train_acc,
+                "val_loss": val_loss,
+                "val_acc": val_acc,
+                "lr": lr,
+                "seconds": time.perf_counter() - start,
+            }
+            history.append(record)
+            for cb in callbacks:
+                cb.on_epoch_end(self, model, record)
+            if self.stop:
+                break
+        # 3. callbacks finish (early stopping restores the best weights)
+        for cb in callbacks:
+            cb.on_train_end(self, model, history)
+        model.eval()
+        return history
+
+    # -- overridable steps --------------------------------------------------------
+
+    def make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+        params, kw = model.parameters(), {"lr": self.lr, "weight_decay": self.weight_decay}
+        if self.optimizer == "adam":
+            return torch.optim.Adam(params, **kw)
+        if self.optimizer == "adamw":
+            return torch.optim.AdamW(params, **kw)
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(params, momentum=self.momentum, nesterov=True, **kw)
+        raise TszooError(f"optimizer={self.optimizer!r} is not one of 'adam', 'adamw', 'sgd'")
+
+    def make_scheduler(self, optimizer: torch.optim.Optimizer):
+        if self.scheduler == "cosine":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.max_epochs)
+        if self.scheduler == "plateau":
+            patience = max(1, (self.patience or 20) // 4)
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
+            return plateau(optimizer, factor=0.5, patience=patience)
+        if self.scheduler == "none":
+            return None
+        raise TszooError(f"scheduler={self.scheduler!r} is not one of 'cosine', 'plateau', 'none'")
+
+    def step_scheduler(self, scheduler, monitored: float) -> None:
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(monitored)
+        elif scheduler is not None:
+            scheduler.step()
+
+    def train_epoch(self, model, data: TensorData, optimizer, criterion, generator):
+        """One pass over ``data`` in shuffled mini-batches; returns ``(mean loss, accuracy)``."""
+        model.train()
+        order = torch.randperm(len(data), generator=generator).to(self.device)
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(data), self.batch_size):
+            x, lengths, y = data.batch(order[start : start + self.batch_size])
+            if self.augment is not None:
+                x = self.augment(x, lengths, generator)
+            loss, n_correct = self.train_step(model, x, lengths, y, optimizer, criterion)
+            total_loss += loss * len(y)
+            correct += n_correct
+        return total_loss / len(data), correct / len(data)
+
+    def train_step(self, model, x, lengths, y, optimizer, criterion) -> tuple[float, int]:
+        """Forward, loss, backward and update on one batch; returns ``(loss, n_correct)``."""
+        optimizer.zero_grad(set_to_none=True)
+        logits = model(x, lengths)
+        loss = criterion(logits, y)
+        loss.backward()
+        optimizer.step()
+        return loss.item(), int((logits.argmax(1) == y).sum())
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, data: TensorData, criterion) -> tuple[float, float]:
+        """``(mean loss, accuracy)`` on ``data`` in eval mode."""
+        logits = self.predict_logits(model, data)
+        return criterion(logits, data.y).item(), (logits.argmax(1) == data.y).float().mean().item()
+
+    def predict_logits(self, model: nn.Module, data: TensorData) -> Tensor:
+        """Logits ``(n_cases, n_classes)``; see :func:`predict_logits`."""
+        return predict_logits(model, data, self.device, max(self.batch_size, 256))
+
+
+@torch.no_grad()
+def predict_logits(
+    model: nn.Module, data: TensorData, device: torch.device, batch_size: int = 256
+) -> Tensor:
+    """Logits ``(n_cases, n_classes)`` computed in batches under ``model.eval()``."""
+    model.eval()
+    data = data.to(device)
+    index = torch.arange(len(data), device=device)
+    chunks = []
+    for start in range(0, len(data), batch_size):
+        x, lengths, _ = data.batch(index[start : start + batch_size])
+        chunks.append(model(x, lengths))
+    return torch.cat(chunks)

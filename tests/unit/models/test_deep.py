@@ -1,0 +1,177 @@
+import numpy as np
+import pytest
+import torch
+
+from tszoo.errors import TszooError
+from tszoo.models import load_model, make_model, save_model
+from tszoo.models.deep.networks import CNN1D, HybridCNNLSTM, InceptionNetwork
+from tszoo.models.deep.transforms import make_input_features
+from tszoo.models.registry import get_model_class, model_tags
+
+DEEP = ["hybrid_attention", "hybrid_cnn_lstm", "cnn_1d", "inception_time"]
+
+NETWORKS = {
+    "hybrid_attention": lambda: HybridCNNLSTM(3, 4, n_filters=4, hidden_size=8, attention=True),
+    "hybrid_mean": lambda: HybridCNNLSTM(3, 4, n_filters=4, attention=False, pooling="mean"),
+    "cnn_1d": lambda: CNN1D(3, 4, n_filters=4),
+    "inception": lambda: InceptionNetwork(3, 4, n_filters=4, depth=6, bottleneck=4),
+}
+
+
+def rough_task(n_per_class=16, n_channels=2, length=30, seed=0):
+    """Three classes of white noise told apart by their standard deviation (1, 2, 3)."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.array(["a", "b", "c"]), n_per_class)
+    scale = np.repeat([1.0, 2.0, 3.0], n_per_class)[:, None, None]
+    X = rng.standard_normal((len(y), n_channels, length)) * scale + rng.normal(size=(len(y), 1, 1))
+    order = rng.permutation(len(y))
+    return X.astype(np.float32)[order], y[order]
+
+
+def new_model(name, **extra):
+    return make_model(name, **{**get_model_class(name)._get_test_params(), **extra})
+
+
+@pytest.fixture(scope="module")
+def task():
+    return rough_task(), rough_task(n_per_class=4, seed=1), rough_task(n_per_class=6, seed=2)
+
+
+@pytest.fixture(scope="module")
+def fitted(task):
+    (X, y), val, _ = task
+    return {name: new_model(name, random_state=0).fit(X, y, validation_data=val) for name in DEEP}
+
+
+# -- networks -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_network_output_shape(name):
+    net = NETWORKS[name]().eval()
+    assert net(torch.randn(5, 3, 40)).shape == (5, 4)
+    assert net(torch.randn(2, 3, 40), torch.tensor([40, 23])).shape == (2, 4)
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_padding_is_masked(name):
+    """A series padded with zeros (lengths given) scores exactly as it does alone."""
+    torch.manual_seed(0)
+    net = NETWORKS[name]().eval()
+    short = torch.randn(1, 3, 27)
+    padded = torch.cat([short, torch.zeros(1, 3, 13)], dim=-1)
+    alone = net(short)
+    batch = net(torch.cat([padded, torch.randn(1, 3, 40)]), torch.tensor([27, 40]))
+    torch.testing.assert_close(batch[:1], alone, rtol=1e-4, atol=1e-5)
+
+
+def test_attention_weights_sum_to_one_over_valid_steps():
+    net = NETWORKS["hybrid_attention"]().eval()
+    _, lengths, weights = net.encode(torch.randn(3, 3, 40), torch.tensor([40, 24, 13]))
+    assert weights.shape == (3, 10)  # two conv blocks pooling by 2
+    assert lengths.tolist() == [10, 6, 3]
+    torch.testing.assert_close(weights.sum(1), torch.ones(3))
+    assert (weights[1, 6:] == 0).all() and (weights[2, 3:] == 0).all()
+    assert (weights[2, :3] > 0).all()
+
+
+def test_input_features_keep_padding_at_zero():
+    X = np.zeros((2, 1, 5), dtype=np.float32)
+    X[0, 0] = [1, 2, 3, 4, 5]
+    X[1, 0, :3] = [2, 4, 6]
+    out = make_input_features(X, np.array([5, 3]), "raw+centred+diff")
+    assert out.shape == (2, 3, 5)
+    np.testing.assert_allclose(out[0, 1], [-2, -1, 0, 1, 2])
+    np.testing.assert_allclose(out[1, 1], [-2, 0, 2, 0, 0])
+    np.testing.assert_allclose(out[1, 2], [0, 2, 2, 0, 0])
+
+
+# -- estimators -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_fit_records_history_and_predicts(name, fitted, task):
+    model, X_test = fitted[name], task[2][0]
+    assert len(model.history_) >= 1 and not np.isnan(model.history_[0]["val_loss"])
+    proba = model.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_tags(name):
+    tags = model_tags(name)
+    assert tags["deep"] and tags["multivariate"] and tags["unequal_length"]
+    assert tags["attention"] == (name == "hybrid_attention")
+
+
+def test_same_seed_same_model_and_global_rng_untouched(task):
+    (X, y), val, (X_test, _) = task
+    state = torch.get_rng_state()
+    first = new_model("hybrid_attention", random_state=5).fit(X, y, validation_data=val)
+    assert torch.equal(torch.get_rng_state(), state)
+    again = new_model("hybrid_attention", random_state=5).fit(X, y, validation_data=val)
+    np.testing.assert_array_equal(first.predict_proba(X_test), again.predict_proba(X_test))
+    strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # noqa: E731
+    assert strip(first.history_) == strip(again.history_)
+
+
+@pytest.mark.parametrize("name", ["hybrid_attention", "cnn_1d", "inception_time"])
+def test_save_load_round_trip(name, fitted, task, tmp_path):
+    model = fitted[name]
+    save_model(model, tmp_path / name, name=name)
+    assert (tmp_path / name / "weights.safetensors").is_file()
+    loaded, _ = load_model(tmp_path / name)
+    np.testing.assert_array_equal(loaded.predict_proba(task[2][0]), model.predict_proba(task[2][0]))
+    assert loaded.history_ == model.history_
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_unequal_length_input(name, task):
+    (X, y), _, (X_test, _) = task
+    rng = np.random.default_rng(0)
+    ragged = [x[:, : rng.integers(18, 31)] for x in X]
+    model = new_model(name, random_state=0).fit(ragged, y, validation_data=(ragged[:6], y[:6]))
+    assert model.predict([x[:, :20] for x in X_test]).shape == (len(X_test),)
+
+
+def test_attention_weights_of_the_estimator(fitted, task):
+    X_test = task[2][0]
+    weights = fitted["hybrid_attention"].attention_weights(X_test)
+    assert weights.shape == (len(X_test), 30 // 2)  # test params: one conv block, pool 2
+    np.testing.assert_allclose(weights.sum(1), 1.0, atol=1e-5)
+    with pytest.raises(TszooError, match="attention=False"):
+        fitted["hybrid_cnn_lstm"].attention_weights(X_test)
+
+
+def test_inception_ensemble_averages_members(task):
+    (X, y), val, (X_test, _) = task
+    model = new_model("inception_time", n_ensemble=2, max_epochs=2, random_state=0)
+    model.fit(X, y, validation_data=val)
+    assert len(model.network_) == 2 and len(model.histories_) == 2
+    single = [model.network_[i] for i in range(2)]
+    proba = model.predict_proba(X_test)
+    model.network_ = torch.nn.ModuleList(single[:1])
+    assert not np.allclose(proba, model.predict_proba(X_test))  # the members differ
+
+
+def test_class_weight_balanced(task):
+    (X, y), val, _ = task
+    keep = np.flatnonzero((y != "c") | (np.arange(len(y)) % 4 == 0))  # "c" is rare
+    model = new_model("cnn_1d", class_weight="balanced", random_state=0, max_epochs=2)
+    assert model.fit(X[keep], y[keep], validation_data=val).history_[0]["train_loss"] > 0
+    with pytest.raises(TszooError, match="class_weight"):
+        new_model("cnn_1d", class_weight="inverse").fit(X, y)
+
+
+def test_unknown_input_feature_is_refused(task):
+    (X, y), _, _ = task
+    with pytest.raises(TszooError, match="did you mean 'centred'"):
+        new_model("cnn_1d", inputs="raw+centered").fit(X, y)
+
+
+def test_learns_a_separable_task():
+    (X, y), (X_test, y_test) = rough_task(n_per_class=30), rough_task(seed=3)
+    model = make_model("cnn_1d", n_filters=8, n_layers=2, max_epochs=30, lr=1e-2, random_state=0)
+    model.fit(X, y, validation_data=rough_task(n_per_class=5, seed=4))
+    assert (model.predict(X_test) == y_test).mean() >= 0.9
