@@ -1,0 +1,140 @@
+"""Every check on every registered model, with each model's ``_get_test_params()``."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from tszoo.models import load_model, make_model, model_names, save_model
+from tszoo.models.registry import get_model_class, model_tags
+
+NAMES = model_names()
+
+
+def make_task(n_per_class=12, n_channels=3, length=40, seed=0, labels=("down", "up", "flat")):
+    """Three string classes told apart by trend: learnable by every model."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(-1, 1, length)
+    X, y = [], []
+    for slope, label in zip((-2.0, 2.0, 0.0), labels):
+        for _ in range(n_per_class):
+            series = slope * t + 0.3 * rng.standard_normal((n_channels, length))
+            X.append(series)
+            y.append(label)
+    order = rng.permutation(len(y))
+    return np.asarray(X, dtype=np.float32)[order], np.asarray(y)[order]
+
+
+def new_model(name, **extra):
+    params = {**get_model_class(name)._get_test_params(), **extra}
+    return make_model(name, **params)
+
+
+@pytest.fixture(scope="module")
+def task():
+    X, y = make_task()
+    X_val, y_val = make_task(n_per_class=4, seed=1)
+    X_test, y_test = make_task(n_per_class=6, seed=2)
+    return X, y, X_val, y_val, X_test, y_test
+
+
+@pytest.fixture(scope="module")
+def fitted(task):
+    """One fitted model per name, shared by the checks below."""
+    X, y, X_val, y_val, _, _ = task
+    return {
+        name: new_model(name, random_state=0).fit(X, y, validation_data=(X_val, y_val))
+        for name in NAMES
+    }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_and_params_round_trip(name):
+    model = new_model(name, random_state=3)
+    params = model.get_params()
+    again = clone(model)
+    assert again.get_params() == params
+    assert type(again)(**params).get_params() == params
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_not_fitted_error(name, task):
+    with pytest.raises(NotFittedError):
+        new_model(name).predict(task[4])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_returns_self_and_learns(name, task):
+    X, y, X_val, y_val, X_test, y_test = task
+    model = new_model(name, random_state=0)
+    assert model.fit(X, y, validation_data=(X_val, y_val)) is model
+    assert (model.predict(X_test) == y_test).mean() >= 0.8
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_proba_follows_classes(name, fitted, task):
+    model = fitted[name]
+    proba = model.predict_proba(task[4])
+    assert model.classes_.tolist() == ["down", "flat", "up"]  # string labels, sorted
+    assert proba.shape == (len(task[4]), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert (proba >= 0).all()
+    np.testing.assert_array_equal(model.predict(task[4]), model.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_predictions(name, fitted, task):
+    X, y, X_val, y_val, X_test, _ = task
+    again = new_model(name, random_state=0).fit(X, y, validation_data=(X_val, y_val))
+    np.testing.assert_allclose(again.predict_proba(X_test), fitted[name].predict_proba(X_test))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_save_load_round_trip(name, fitted, task, tmp_path):
+    model = fitted[name]
+    meta = {"channels": ["a", "b", "c"], "window": 40}
+    save_model(model, tmp_path / "model", name=name, metadata=meta)
+    loaded, metadata = load_model(tmp_path / "model")
+    assert metadata == meta
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(task[4]), model.predict_proba(task[4]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unequal_length_where_tagged(name, task):
+    if not model_tags(name)["unequal_length"]:
+        pytest.skip(f"{name} is not tagged unequal_length")
+    X, y = task[0], task[1]
+    rng = np.random.default_rng(0)
+    ragged = [x[:, : rng.integers(25, 41)] for x in X]
+    model = new_model(name, random_state=0).fit(ragged, y)
+    pred = model.predict([x[:, :30] for x in task[4]])
+    assert pred.shape == (len(task[4]),)
+    assert set(pred) <= set(model.classes_)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wrong_channel_count_is_refused(name, fitted, task):
+    from tszoo.errors import TszooError
+
+    with pytest.raises(TszooError, match="channels"):
+        fitted[name].predict(task[4][:, :2])
+
+
+def test_deep_model_with_callbacks_saves_without_them(task, tmp_path):
+    from tszoo.training import Callback
+
+    class Count(Callback):
+        epochs = 0
+
+        def on_epoch_end(self, trainer, model, record):
+            Count.epochs += 1
+
+    X, y, X_val, y_val, X_test, _ = task
+    model = new_model("cnn_1d", random_state=0, callbacks=[Count()])
+    model.fit(X, y, validation_data=(X_val, y_val))
+    assert Count.epochs > 0
+    save_model(model, tmp_path / "m", name="cnn_1d")
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.callbacks is None
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
