@@ -96,11 +96,10 @@ class DeepClassifier(BaseClassifier):
         if self.class_weight not in (None, "balanced"):
             raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
         rng = check_random_state(self.random_state)
-        X_pad, lengths = pad_series(X)
-        features = make_input_features(X_pad, lengths, self.inputs)
+        features, lengths = self._input_features(X)
         self.input_mean_, self.input_std_ = channel_stats(features, lengths)
-        self.n_timepoints_ = int(X_pad.shape[-1])
-        train = self._tensor_data(X, y)
+        self.n_timepoints_ = int(features.shape[-1])
+        train = self._to_tensors(features, lengths, y)
         val = None if validation is None else self._tensor_data(*validation)
         n_classes, n_in = len(self.classes_), features.shape[1]
         weights = balanced_class_weight(y, n_classes) if self.class_weight else None
@@ -141,10 +140,18 @@ class DeepClassifier(BaseClassifier):
         probas = [torch.softmax(predict_logits(net, data, device), dim=1) for net in self.network_]
         return torch.stack(probas).mean(0).cpu().numpy()  # average over the ensemble
 
-    def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
-        """Pad, add input features and standardise with the training split's statistics."""
+    def _input_features(self, X: ArrayLike3D) -> tuple[np.ndarray, np.ndarray]:
+        """Padded input features ``(n_cases, n_input_channels, n_timepoints)`` and lengths."""
         X_pad, lengths = pad_series(X)
-        features = make_input_features(X_pad, lengths, self.inputs)
+        return make_input_features(X_pad, lengths, self.inputs), lengths
+
+    def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
+        return self._to_tensors(*self._input_features(X), y)
+
+    def _to_tensors(
+        self, features: np.ndarray, lengths: np.ndarray, y: np.ndarray | None = None
+    ) -> TensorData:
+        """Standardise with the training split's statistics and mask the padding."""
         mask = np.arange(features.shape[-1])[None, None, :] < lengths[:, None, None]
         features = (features - self.input_mean_[:, None]) / self.input_std_[:, None] * mask
         equal = bool((lengths == features.shape[-1]).all())
