@@ -105,6 +105,20 @@ def datasets(quiet: Quiet = False, debug: Debug = False) -> None:
 
 
 @app.command()
+def models(quiet: Quiet = False, debug: Debug = False) -> None:
+    """List the registered models with their tags."""
+    from tszoo.models.registry import model_names, model_tags
+
+    rows = _run(lambda: [(n, model_tags(n)) for n in model_names()], quiet=quiet, debug=debug)
+    table = Table(title="Models")
+    table.add_column("name")
+    table.add_column("tags")
+    for name, tags in rows:
+        table.add_row(name, ", ".join(k.replace("_", "-") for k, v in tags.items() if v))
+    console.print(table)
+
+
+@app.command()
 def prepare(
     data: Annotated[str, typer.Option(help="CSV/Parquet/.ts file, or a bundled dataset name.")],
     test: Annotated[str | None, typer.Option(help="Separate test file (.ts).")] = None,

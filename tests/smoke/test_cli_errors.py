@@ -423,3 +423,13 @@ def test_datasets_lists_every_bundled_dataset():
     assert len(BUNDLED_DATASETS) == 8
     basic = next(line for line in result.stdout.splitlines() if "BasicMotions" in line)
     assert [int(n) for n in re.findall(r"\d+", basic)] == [40, 40, 6, 100, 4]
+
+
+def test_models_lists_every_registered_model_with_tags():
+    from tszoo.models import model_names
+
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0
+    for name in model_names():
+        assert name in result.stdout
+    assert "attention" in result.stdout and "deep" in result.stdout
