@@ -37,6 +37,7 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/windowing.py
+	$(PY) benchmarks/study_table.py --set inception_time.n_ensemble=1
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
