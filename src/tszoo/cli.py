@@ -83,6 +83,118 @@ def _parse_fractions(text: str) -> list[float]:
         ) from None
 
 
+# Data options shared by prepare, train and compare.
+DataOpt = Annotated[str, typer.Option(help="CSV/Parquet/.ts file, or a bundled dataset name.")]
+TestOpt = Annotated[str | None, typer.Option(help="Separate test file (.ts).")]
+WindowOpt = Annotated[int, typer.Option(help="Rows per window.")]
+StrideOpt = Annotated[int, typer.Option(help="Rows between window starts.")]
+SplitOpt = Annotated[str, typer.Option(help="Train,val,test fractions.")]
+LabelOpt = Annotated[str | None, typer.Option(help="Label column.")]
+TimeOpt = Annotated[str | None, typer.Option(help="Time column.")]
+GroupOpt = Annotated[str | None, typer.Option(help="Recording id column.")]
+ChannelsOpt = Annotated[str | None, typer.Option(help="Channel columns, comma-separated.")]
+NanOpt = Annotated[str, typer.Option(help="Missing values: error, drop or interpolate.")]
+LabelRuleOpt = Annotated[
+    str, typer.Option(help="Windows with mixed labels: drop, last or majority.")
+]
+NormaliseOpt = Annotated[str, typer.Option(help="zscore, window or none.")]
+# Options shared by train and compare.
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Model parameter MODEL.PARAM=VALUE (YAML value); repeatable."),
+]
+RunOutOpt = Annotated[
+    Path | None,
+    typer.Option(help="Run directory (new or empty); default runs/<UTC time>-<command>."),
+]
+
+
+def _data_options(
+    data: str,
+    test: str | None,
+    window: int,
+    stride: int,
+    split: str,
+    label: str | None,
+    time: str | None,
+    group: str | None,
+    channels: str | None,
+    nan: str,
+    label_rule: str,
+    normalise: str,
+) -> dict:
+    """Check the data options and turn them into ``prepare_splits`` keywords (less the seed)."""
+    for name, value, allowed in (
+        ("--nan", nan, ("error", "drop", "interpolate")),
+        ("--label-rule", label_rule, ("drop", "last", "majority")),
+        ("--normalise", normalise, ("zscore", "window", "none")),
+    ):
+        if value not in allowed:
+            raise TszooError(f"{name} {value!r}: use one of {', '.join(allowed)}")
+    return {
+        "source": data,
+        "test": test,
+        "label": label,
+        "time": time,
+        "channels": _parse_list(channels),
+        "group": group,
+        "nan": nan,
+        "window": window,
+        "stride": stride,
+        "fractions": _parse_fractions(split),
+        "label_rule": label_rule,
+        "normalise": normalise,
+    }
+
+
+def _parse_sets(items: list[str] | None) -> dict[str, dict]:
+    """``["cnn_1d.max_epochs=2"]`` -> ``{"cnn_1d": {"max_epochs": 2}}``; values read as YAML."""
+    import yaml
+
+    params: dict[str, dict] = {}
+    for item in items or []:
+        key, eq, value = item.partition("=")
+        model, dot, param = key.strip().partition(".")
+        if not (eq and dot and model and param):
+            raise TszooError(
+                f"--set {item!r}: expected MODEL.PARAM=VALUE, e.g. cnn_1d.max_epochs=5"
+            )
+        try:
+            params.setdefault(model, {})[param] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise TszooError(f"--set {item!r}: the value is not valid YAML ({exc})") from None
+    return params
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        return [int(t) for t in _parse_list(text) or []]
+    except ValueError:
+        raise TszooError(f"--seeds {text!r}: expected integers, e.g. 0,1,2") from None
+
+
+def _show_outcome(outcome) -> None:
+    from tszoo.evaluation.experiment import METRICS
+
+    table = Table(title="Test-split results")
+    cols = ["model", "seed", *METRICS, "fit_seconds", "epochs"]
+    for col in cols:
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for row in outcome.results.to_dict("records"):
+        table.add_row(
+            *(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols)
+        )
+    console.print(table)
+    console.print(f"run directory: {outcome.run_dir}")
+    console.print(f"report: {outcome.report}")
+
+
+def _progress(quiet: bool):
+    from tszoo.evaluation.progress import Progress, RichProgress
+
+    return Progress() if quiet else RichProgress(err_console)
+
+
 @app.command()
 def datasets(quiet: Quiet = False, debug: Debug = False) -> None:
     """List the bundled datasets with their cases, channels, lengths and classes."""
@@ -120,20 +232,18 @@ def models(quiet: Quiet = False, debug: Debug = False) -> None:
 
 @app.command()
 def prepare(
-    data: Annotated[str, typer.Option(help="CSV/Parquet/.ts file, or a bundled dataset name.")],
-    test: Annotated[str | None, typer.Option(help="Separate test file (.ts).")] = None,
-    window: Annotated[int, typer.Option(help="Rows per window.")] = 50,
-    stride: Annotated[int, typer.Option(help="Rows between window starts.")] = 10,
-    split: Annotated[str, typer.Option(help="Train,val,test fractions.")] = "0.8,0.1,0.1",
-    label: Annotated[str | None, typer.Option(help="Label column.")] = None,
-    time: Annotated[str | None, typer.Option(help="Time column.")] = None,
-    group: Annotated[str | None, typer.Option(help="Recording id column.")] = None,
-    channels: Annotated[str | None, typer.Option(help="Channel columns, comma-separated.")] = None,
-    nan: Annotated[str, typer.Option(help="Missing values: error, drop or interpolate.")] = "error",
-    label_rule: Annotated[
-        str, typer.Option(help="Windows with mixed labels: drop, last or majority.")
-    ] = "drop",
-    normalise: Annotated[str, typer.Option(help="zscore, window or none.")] = "zscore",
+    data: DataOpt,
+    test: TestOpt = None,
+    window: WindowOpt = 50,
+    stride: StrideOpt = 10,
+    split: SplitOpt = "0.8,0.1,0.1",
+    label: LabelOpt = None,
+    time: TimeOpt = None,
+    group: GroupOpt = None,
+    channels: ChannelsOpt = None,
+    nan: NanOpt = "error",
+    label_rule: LabelRuleOpt = "drop",
+    normalise: NormaliseOpt = "zscore",
     seed: Annotated[int, typer.Option(help="Seed of the split.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Write one row per window to this CSV (must not exist).")
@@ -146,30 +256,13 @@ def prepare(
     from tszoo.io import write_csv_new
 
     def work():
-        for name, value, allowed in (
-            ("--nan", nan, ("error", "drop", "interpolate")),
-            ("--label-rule", label_rule, ("drop", "last", "majority")),
-            ("--normalise", normalise, ("zscore", "window", "none")),
-        ):
-            if value not in allowed:
-                raise TszooError(f"{name} {value!r}: use one of {', '.join(allowed)}")
+        options = _data_options(
+            data, test, window, stride, split, label, time, group, channels, nan, label_rule,
+            normalise,
+        )  # fmt: skip
         if out is not None and out.exists():
             raise TszooError(f"{out} already exists; choose a new --out file")
-        splits = prepare_splits(
-            data,
-            test=test,
-            label=label,
-            time=time,
-            channels=_parse_list(channels),
-            group=group,
-            nan=nan,
-            window=window,
-            stride=stride,
-            fractions=_parse_fractions(split),
-            seed=seed,
-            label_rule=label_rule,
-            normalise=normalise,
-        )
+        splits = prepare_splits(**options, seed=seed)
         if out is not None:
             write_csv_new(splits.windows_table(), out)
         return splits
@@ -194,6 +287,80 @@ def prepare(
     console.print(table)
     if out is not None:
         console.print(f"wrote {out}")
+
+
+@app.command()
+def train(
+    model: Annotated[str, typer.Argument(help="Registered model name (see `tszoo models`).")],
+    data: DataOpt,
+    test: TestOpt = None,
+    window: WindowOpt = 50,
+    stride: StrideOpt = 10,
+    split: SplitOpt = "0.8,0.1,0.1",
+    label: LabelOpt = None,
+    time: TimeOpt = None,
+    group: GroupOpt = None,
+    channels: ChannelsOpt = None,
+    nan: NanOpt = "error",
+    label_rule: LabelRuleOpt = "drop",
+    normalise: NormaliseOpt = "zscore",
+    seed: Annotated[int, typer.Option(help="Seed of the split and the model.")] = 0,
+    set_: SetOpt = None,
+    out: RunOutOpt = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Fit one model, score it on the test split and save it with its run."""
+    from tszoo.evaluation.experiment import run_train
+
+    def work():
+        options = _data_options(
+            data, test, window, stride, split, label, time, group, channels, nan, label_rule,
+            normalise,
+        )  # fmt: skip
+        return run_train(options, model, seed, out, _parse_sets(set_), _progress(quiet))
+
+    _show_outcome(_run(work, quiet=quiet, debug=debug))
+
+
+@app.command()
+def compare(
+    data: DataOpt,
+    test: TestOpt = None,
+    window: WindowOpt = 50,
+    stride: StrideOpt = 10,
+    split: SplitOpt = "0.8,0.1,0.1",
+    label: LabelOpt = None,
+    time: TimeOpt = None,
+    group: GroupOpt = None,
+    channels: ChannelsOpt = None,
+    nan: NanOpt = "error",
+    label_rule: LabelRuleOpt = "drop",
+    normalise: NormaliseOpt = "zscore",
+    models: Annotated[
+        str | None, typer.Option(help="Models, comma-separated; default every registered one.")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Seeds, comma-separated; each draws its split.")] = "0",
+    set_: SetOpt = None,
+    out: RunOutOpt = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Fit several models over several seeds on leak-free splits; tabulate test scores."""
+    from tszoo.evaluation.experiment import run_compare
+    from tszoo.models.registry import model_names
+
+    def work():
+        options = _data_options(
+            data, test, window, stride, split, label, time, group, channels, nan, label_rule,
+            normalise,
+        )  # fmt: skip
+        names = _parse_list(models) or model_names()
+        return run_compare(
+            options, names, _parse_seeds(seeds), out, _parse_sets(set_), _progress(quiet)
+        )
+
+    _show_outcome(_run(work, quiet=quiet, debug=debug))
 
 
 def main() -> None:
