@@ -18,13 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
-# The main job so far: windows and a leak-free split of a bundled dataset and,
-# when the study's recording sits beside the checkout, of that too.
-SAMPLE := ../shared/data/dataset_sample.csv
+# The main job: every registered model on a bundled dataset (BasicMotions, 6 channels),
+# saved with its results and report under runs/<UTC time>-compare/.
 demo: setup
-	$(VENV)/bin/tszoo datasets
-	$(VENV)/bin/tszoo prepare --data BasicMotions
-	if [ -f $(SAMPLE) ]; then $(VENV)/bin/tszoo prepare --data $(SAMPLE) --window 50 --stride 10; fi
+	$(VENV)/bin/tszoo compare --data BasicMotions
 
 test: setup
 	$(VENV)/bin/ruff check --quiet .
