@@ -101,7 +101,15 @@ def load_model(directory: str | Path) -> tuple[Any, dict]:
     model = get_model_class(meta["model"])(**meta["params"])
     model.classes_ = np.asarray(meta["classes"])
     model.n_channels_ = meta["n_channels"]
-    model._load(directory, meta["state"])
+    try:
+        model._load(directory, meta["state"])
+    except TszooError:
+        raise
+    except Exception as exc:  # a file that passed its hash but is not what it claims
+        raise TszooError(
+            f"{directory}: the model files are damaged ({type(exc).__name__}: {exc}); "
+            "refusing to load them"
+        ) from exc
     return model, meta["metadata"]
 
 
