@@ -1,5 +1,9 @@
 """Every check on every registered model, with each model's ``_get_test_params()``."""
 
+import hashlib
+import json
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -138,3 +142,39 @@ def test_deep_model_with_callbacks_saves_without_them(task, tmp_path):
     loaded, _ = load_model(tmp_path / "m")
     assert loaded.callbacks is None
     np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: what a malicious model file would do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tampered_model_files_are_refused_and_never_run(name, fitted, tmp_path):
+    from tszoo.errors import TszooError
+    from tszoo.models.persistence import load_sklearn
+
+    directory = save_model(fitted[name], tmp_path / "model", name=name)
+    marker = tmp_path / "payload-ran"
+    files = [p for p in directory.iterdir() if p.name != "model.json"]
+    assert files, "a saved model has files besides model.json"
+    for path in files:
+        path.write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(TszooError, match="SHA-256"):
+        load_model(directory)
+    # an attacker who also rewrites the hashes is stopped by the file formats themselves
+    meta = json.loads((directory / "model.json").read_text())
+    for path in files:
+        meta["sha256"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (directory / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(TszooError, match="refusing"):
+        load_model(directory)
+    for path in directory.glob("*.skops"):  # and skops refuses it as no skops file at all
+        with pytest.raises(TszooError, match="not a skops model file"):
+            load_sklearn(path)
+    assert not marker.exists()
