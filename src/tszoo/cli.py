@@ -177,9 +177,14 @@ def _show_outcome(outcome) -> None:
     from tszoo.evaluation.experiment import METRICS
 
     table = Table(title="Test-split results")
+    headers = {"accuracy": "acc", "precision_macro": "prec", "recall_macro": "recall"}
+    headers |= {"f1_macro": "F1", "fit_seconds": "fit s"}
     cols = ["model", "seed", *METRICS, "fit_seconds", "epochs"]
     for col in cols:
-        table.add_column(col, justify="left" if col == "model" else "right")
+        if col == "model":
+            table.add_column(col, no_wrap=True, min_width=len(max(outcome.results.model, key=len)))
+        else:
+            table.add_column(headers.get(col, col), justify="right")
     for row in outcome.results.to_dict("records"):
         table.add_row(
             *(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols)
