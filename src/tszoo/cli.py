@@ -368,6 +368,35 @@ def compare(
     _show_outcome(_run(work, quiet=quiet, debug=debug))
 
 
+@app.command()
+def predict(
+    model: Annotated[str, typer.Argument(help="A model directory, or a `tszoo train` run.")],
+    data: Annotated[str, typer.Option(help="CSV/Parquet recording (or .ts) to predict.")],
+    stride: Annotated[
+        int | None, typer.Option(help="Rows between windows; default the model's.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="New CSV file; default: CSV on stdout.")] = None,
+    time: TimeOpt = None,
+    group: GroupOpt = None,
+    nan: NanOpt = "error",
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Predict every window of a recording with a saved model; one row per window."""
+    from tszoo.inference import run_predict
+
+    def work():
+        if nan not in ("error", "drop", "interpolate"):
+            raise TszooError(f"--nan {nan!r}: use one of error, drop, interpolate")
+        return run_predict(model, data, stride=stride, out=out, time=time, group=group, nan=nan)
+
+    table = _run(work, quiet=quiet, debug=debug)
+    if out is None:
+        sys.stdout.write(table.to_csv(index=False))
+    else:
+        console.print(f"wrote {len(table)} predicted windows to {out}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="tszoo")

@@ -183,6 +183,7 @@ def load_table(
     channels: list[str] | None = None,
     group: str | None = None,
     nan: NanPolicy = "error",
+    labelled: bool = True,
 ) -> Recordings:
     """Load a long-format CSV or Parquet table into :class:`Recordings`.
 
@@ -201,6 +202,9 @@ def load_table(
         backwards; without a time column, the file is one recording.
     nan : {"error", "drop", "interpolate"}
         What to do with missing or infinite channel values. Windows never span dropped rows.
+    labelled : bool
+        False for data to predict: a label column is optional, kept out of the channels
+        and otherwise ignored (every row gets the label 0).
     """
     path = Path(path)
     df, lines = _read_table(path)
@@ -208,7 +212,9 @@ def load_table(
     columns = [str(c) for c in df.columns]
     df.columns = columns
 
-    label_col = _find_column(where, columns, label, LABEL_NAMES, "label", "--label")
+    label_col = _find_column(
+        where, columns, label, LABEL_NAMES, "label", "--label", required=labelled
+    )
     time_col = _find_column(where, columns, time, TIME_NAMES, "time", "--time", required=False)
     if group is not None and group not in columns:
         raise DataError(
@@ -221,12 +227,12 @@ def load_table(
     values = np.empty((len(df), len(channel_cols)), dtype=np.float32)
     for j, col in enumerate(channel_cols):
         values[:, j] = _numeric_column(where, df[col], col, lines)
-    labels = df[label_col].to_numpy()
+    labels = df[label_col].to_numpy() if labelled else np.zeros(len(df), dtype=np.int64)
     source_rows = np.arange(len(df), dtype=np.int64)
     time_values = _time_column(where, df[time_col], time_col, lines) if time_col else None
     groups = df[group].astype(str).to_numpy() if group else None
 
-    missing_label = pd.isna(df[label_col]).to_numpy()
+    missing_label = pd.isna(df[label_col]).to_numpy() if labelled else np.zeros(len(df), dtype=bool)
     if missing_label.any():
         if nan != "drop":
             row = int(np.flatnonzero(missing_label)[0])
@@ -293,7 +299,8 @@ def load_table(
         source=str(path),
         breaks=breaks.astype(np.int64),
     )
-    _check_classes(where, recordings.labels, label_col)
+    if labelled:
+        _check_classes(where, recordings.labels, label_col)
     logger.info(
         "%s: %d rows, %d channels, %d recordings, %d classes",
         where,
