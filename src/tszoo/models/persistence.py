@@ -113,6 +113,21 @@ def load_model(directory: str | Path) -> tuple[Any, dict]:
     return model, meta["metadata"]
 
 
+class SkopsEstimatorState:
+    """``_save`` / ``_load`` for models whose fitted state is ``estimator_`` (a scikit-learn
+    or aeon object, written with skops) and ``n_timepoints_``."""
+
+    _FILE = "estimator.skops"
+
+    def _save(self, directory: Path) -> dict:
+        dump_sklearn(self.estimator_, directory / self._FILE)
+        return {"n_timepoints": int(self.n_timepoints_)}
+
+    def _load(self, directory: Path, state: dict) -> None:
+        self.estimator_ = load_sklearn(directory / self._FILE)
+        self.n_timepoints_ = int(state["n_timepoints"])
+
+
 def dump_sklearn(obj: Any, path: Path) -> None:
     """Write a scikit-learn / aeon object with skops (no pickle)."""
     import skops.io as sio

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.base import ClassifierMixin
 
 from tszoo.models.base import ArrayLike3D, BaseClassifier
 from tszoo.models.classic.features import check_features, series_length, window_features
-from tszoo.models.persistence import dump_sklearn, load_sklearn
+from tszoo.models.persistence import SkopsEstimatorState
 
 
-class TabularClassifier(BaseClassifier):
+class TabularClassifier(SkopsEstimatorState, BaseClassifier):
     """A scikit-learn classifier on :func:`~tszoo.models.classic.features.window_features`.
 
     Subclasses store a ``features`` parameter and build the unfitted scikit-learn
@@ -27,8 +25,6 @@ class TabularClassifier(BaseClassifier):
         The longest training series: the length ``raw`` features resample to.
     """
 
-    _FILE = "estimator.skops"
-
     def _make_estimator(self, y: np.ndarray) -> ClassifierMixin:
         raise NotImplementedError
 
@@ -42,11 +38,3 @@ class TabularClassifier(BaseClassifier):
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         return self.estimator_.predict_proba(self._features(X))
-
-    def _save(self, directory: Path) -> dict:
-        dump_sklearn(self.estimator_, directory / self._FILE)
-        return {"n_timepoints": int(self.n_timepoints_)}
-
-    def _load(self, directory: Path, state: dict) -> None:
-        self.estimator_ = load_sklearn(directory / self._FILE)
-        self.n_timepoints_ = int(state["n_timepoints"])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from tszoo.models.base import ArrayLike3D, BaseClassifier
-from tszoo.models.persistence import dump_sklearn, load_sklearn
+from tszoo.models.persistence import SkopsEstimatorState
 from tszoo.models.rocket._common import (
     fitted_length,
     preserved_global_state,
@@ -17,7 +16,7 @@ from tszoo.models.rocket._common import (
 )
 
 
-class MiniRocketClassifier(BaseClassifier):
+class MiniRocketClassifier(SkopsEstimatorState, BaseClassifier):
     """aeon's MiniRocket transform, a standard scaler and a ridge classifier.
 
     A thin adapter over :class:`aeon.classification.convolution_based.MiniRocketClassifier`
@@ -57,6 +56,8 @@ class MiniRocketClassifier(BaseClassifier):
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 9  # MiniRocket's kernels span 9 points
+    # skops round-trips the fitted aeon classifier: its state is numpy arrays and
+    # scikit-learn objects; the numba kernels are module functions, not stored state
     _FILE = "minirocket.skops"
 
     def __init__(
@@ -92,16 +93,6 @@ class MiniRocketClassifier(BaseClassifier):
         # aeon keeps transform -> scaler -> ridge as a scikit-learn Pipeline in `pipeline_`
         decision = self.estimator_.pipeline_.decision_function(to_length(X, self.n_timepoints_))
         return softmax_scores(decision)
-
-    def _save(self, directory: Path) -> dict:
-        # skops round-trips the fitted aeon classifier: its state is numpy arrays and
-        # scikit-learn objects; the numba kernels are module functions, not stored state
-        dump_sklearn(self.estimator_, directory / self._FILE)
-        return {"n_timepoints": int(self.n_timepoints_)}
-
-    def _load(self, directory: Path, state: dict) -> None:
-        self.estimator_ = load_sklearn(directory / self._FILE)
-        self.n_timepoints_ = int(state["n_timepoints"])
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:
