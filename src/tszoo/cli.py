@@ -109,6 +109,14 @@ RunOutOpt = Annotated[
 ]
 
 
+NAN_CHOICES = ("error", "drop", "interpolate")
+
+
+def _check_choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise TszooError(f"{option} {value!r}: use one of {', '.join(allowed)}")
+
+
 def _data_options(
     data: str,
     test: str | None,
@@ -124,13 +132,9 @@ def _data_options(
     normalise: str,
 ) -> dict:
     """Check the data options and turn them into ``prepare_splits`` keywords (less the seed)."""
-    for name, value, allowed in (
-        ("--nan", nan, ("error", "drop", "interpolate")),
-        ("--label-rule", label_rule, ("drop", "last", "majority")),
-        ("--normalise", normalise, ("zscore", "window", "none")),
-    ):
-        if value not in allowed:
-            raise TszooError(f"{name} {value!r}: use one of {', '.join(allowed)}")
+    _check_choice("--nan", nan, NAN_CHOICES)
+    _check_choice("--label-rule", label_rule, ("drop", "last", "majority"))
+    _check_choice("--normalise", normalise, ("zscore", "window", "none"))
     return {
         "source": data,
         "test": test,
@@ -386,8 +390,7 @@ def predict(
     from tszoo.inference import run_predict
 
     def work():
-        if nan not in ("error", "drop", "interpolate"):
-            raise TszooError(f"--nan {nan!r}: use one of error, drop, interpolate")
+        _check_choice("--nan", nan, NAN_CHOICES)
         return run_predict(model, data, stride=stride, out=out, time=time, group=group, nan=nan)
 
     table = _run(work, quiet=quiet, debug=debug)
