@@ -75,11 +75,23 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
-    """Run a block under ``torch.manual_seed(seed)``, restoring the global RNG state after."""
+    """Run a block under ``torch.manual_seed(seed)`` with PyTorch's deterministic algorithms
+    (where it has them; others warn), restoring the RNG state and the settings after."""
     cuda = [device.index or 0] if device is not None and device.type == "cuda" else []
+    settings = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.backends.cudnn.benchmark,
+    )
     with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
-        yield
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(settings[0], warn_only=settings[1])
+            torch.backends.cudnn.benchmark = settings[2]
 
 
 def balanced_class_weight(y: np.ndarray, n_classes: int) -> np.ndarray:
