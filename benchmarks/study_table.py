@@ -5,6 +5,11 @@ Run from the repository root::
     .venv/bin/python benchmarks/study_table.py                 # all models, seeds 0-4
     .venv/bin/python benchmarks/study_table.py --models svm,cnn_1d --seeds 2
     .venv/bin/python benchmarks/study_table.py --set inception_time.n_ensemble=1
+    .venv/bin/python benchmarks/study_table.py --config configs/experiments/study_sample.yaml \
+        --name study_settings          # the study's own training settings
+
+A ``--config`` file contributes its ``models`` and ``params`` (tszoo's YAML config format);
+the protocol below stays fixed. ``--set`` wins over the file.
 
 Protocol: ``../shared/data/dataset_sample.csv``, windows of 50 rows every 10 rows, a
 leak-free 80/10/10 split (no raw row in two splits) drawn with each seed, z-scored with
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
+from tszoo.config import load_config
 from tszoo.data import prepare_splits
 from tszoo.models import make_model, model_names
 
@@ -145,19 +151,26 @@ def summarise(results: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(model_names()))
+    parser.add_argument("--models", help="comma-separated; default the config's, else all")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--name", default="study_table", help="stem of the .md/.csv files")
+    parser.add_argument("--config", type=Path, help="tszoo YAML config: models and params")
     parser.add_argument(
         "--set", action="append", default=[], metavar="MODEL.PARAM=VALUE", help="override"
     )
     args = parser.parse_args()
-    overrides = parse_overrides(args.set)
-    results = run(args.models.split(","), list(range(args.seeds)), overrides)
+    config = load_config(args.config) if args.config else None
+    overrides = dict(config.params) if config else {}
+    for model, params in parse_overrides(args.set).items():
+        overrides[model] = {**overrides.get(model, {}), **params}
+    models = args.models.split(",") if args.models else None
+    models = models or (config.models if config else None) or model_names()
+    results = run(models, list(range(args.seeds)), overrides)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    results.to_csv(args.out_dir / "study_table.csv", index=False)
+    results.to_csv(args.out_dir / f"{args.name}.csv", index=False)
     table = summarise(results)
-    (args.out_dir / "study_table.md").write_text(table)
+    (args.out_dir / f"{args.name}.md").write_text(table)
     print(table)
 
 
