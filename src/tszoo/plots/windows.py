@@ -1,0 +1,402 @@
+"""Figures of the data a run used: its windows, their classes and splits, and where in
+a window a model's attention falls.
+
+``windows`` tables have one row per window with columns ``recording, start_row, end_row,
+split, label`` (``end_row`` exclusive; ``split`` is train/val/test).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from tszoo.plots.figures import (
+    GAP_COLOUR,
+    PALETTE,
+    SPLIT_COLOURS,
+    STYLE,
+    add_colorbar,
+    add_legend,
+    label_axes,
+    natural_sorted,
+    new_figure,
+    nothing_to_show,
+    require_columns,
+    rotate_xlabels,
+    shorten,
+    style_axes,
+    title_figure,
+)
+
+MAX_RECORDINGS = 30
+OVERLAP_COLOUR = "#000000"
+_LINESTYLES = ("-", "--", ":")
+
+
+def _splits_of(windows: pd.DataFrame) -> list[str]:
+    present = set(windows["split"].astype(str))
+    known = [s for s in SPLIT_COLOURS if s in present]
+    return known + natural_sorted(present - set(known))
+
+
+def _split_colour(split: str, splits: Sequence[str]) -> str:
+    if split in SPLIT_COLOURS:
+        return SPLIT_COLOURS[split]
+    others = [s for s in splits if s not in SPLIT_COLOURS]
+    return PALETTE[3 + others.index(split) % 4]
+
+
+def _channel_style(channel: int) -> dict:
+    """Palette colour, and a new line style after each 8 channels."""
+    return {
+        "color": PALETTE[channel % len(PALETTE)],
+        "ls": _LINESTYLES[channel // len(PALETTE) % len(_LINESTYLES)],
+    }
+
+
+def _channel_legend(fig: Figure, lines: list, channels: Sequence[str]) -> str | None:
+    """A legend of at most 10 channels below the figure; a note when some are left out."""
+    shown = min(len(channels), 10)
+    for line, name in zip(lines, channels):
+        line.set_label(shorten(name, 20))
+    add_legend(fig, lines[:shown], loc="outside lower center", ncols=min(shown, 5))
+    return f"legend lists {shown} of {len(channels)} channels" if shown < len(channels) else None
+
+
+def class_balance(windows: pd.DataFrame) -> Figure:
+    """Number of windows per class in each split, as grouped bars.
+
+    Parameters
+    ----------
+    windows : DataFrame
+        One row per window with columns ``split`` and ``label`` (see the module docstring).
+
+    Returns
+    -------
+    Figure
+        One group per class (natural order), one bar per split; counts on the bars up to
+        8 classes.
+    """
+    title = "Windows per class and split"
+    if windows.empty:
+        return nothing_to_show(title, "no windows")
+    require_columns(windows, ["split", "label"], "class_balance")
+    splits = _splits_of(windows)
+    table = windows.assign(label=windows["label"].astype(str), split=windows["split"].astype(str))
+    counts = table.groupby(["label", "split"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=natural_sorted(table["label"]), columns=splits, fill_value=0)
+    fig = new_figure(min(10, max(6, 2.5 + 0.45 * len(counts) * len(splits) ** 0.5)), 4.4)
+    ax = style_axes(fig.add_subplot(), grid="y")
+    x, width = np.arange(len(counts)), 0.8 / len(splits)
+    for k, split in enumerate(splits):
+        bars = ax.bar(
+            x + (k - (len(splits) - 1) / 2) * width,
+            counts[split],
+            width,
+            color=_split_colour(split, splits),
+            label=split,
+        )
+        if len(counts) <= 8:
+            ax.bar_label(bars, fontsize=STYLE["annotation.size"], padding=1)
+    labels = [shorten(c, 16) for c in counts.index]
+    ax.set_xticks(x, labels)
+    rotate_xlabels(ax, labels)
+    label_axes(ax, xlabel="Class", ylabel="Windows")
+    add_legend(ax, ax.get_legend_handles_labels()[0], loc="upper right", title="split")
+    totals = " · ".join(f"{s} {counts[s].sum():,}" for s in splits)
+    title_figure(fig, f"{title} ({totals} windows)")
+    return fig
+
+
+def example_windows(X: np.ndarray, classes: Sequence[str], channels: Sequence[str]) -> Figure:
+    """One example window per class, every channel drawn as a line over time.
+
+    Parameters
+    ----------
+    X : array of shape (n_classes, n_channels, n_timepoints)
+        One window per class; trailing NaN padding is not drawn.
+    classes : list of str
+        The class of each window, for the panel titles.
+    channels : list of str
+        Channel names, for the legend (which lists at most 10).
+
+    Returns
+    -------
+    Figure
+        One panel per class sharing both axes, up to 4 panels a row.
+    """
+    title = "An example window of each class"
+    X = np.asarray(X, dtype=float)
+    if X.size == 0 or len(classes) == 0:
+        return nothing_to_show(title, "no example windows")
+    if X.ndim != 3 or X.shape[:2] != (len(classes), len(channels)):
+        raise ValueError(
+            f"example_windows expects X of shape (n_classes, n_channels, n_timepoints) = "
+            f"({len(classes)}, {len(channels)}, n_timepoints) to match classes and channels; "
+            f"got {X.shape}"
+        )
+    n = len(classes)
+    ncols = n if n <= 3 else 2 if n == 4 else 3 if n <= 9 else 4
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(10, 1.3 + 2.1 * nrows)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    finite = np.flatnonzero(np.isfinite(X).any(axis=(0, 1)))
+    time = np.arange(X.shape[2])
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        style_axes(ax, grid="both")
+        lines = [ax.plot(time, X[i, c], lw=1, **_channel_style(c))[0] for c in range(X.shape[1])]
+        label_axes(ax, shorten(classes[i], 30))
+        if i + ncols >= n:  # lowest panel of its column
+            ax.tick_params(labelbottom=True)
+            label_axes(ax, xlabel="Time step")
+        if i % ncols == 0:
+            label_axes(ax, ylabel="Value")
+        if i == 0:
+            note = _channel_legend(fig, lines, channels)
+    if finite.size:
+        axes[0].set_xlim(0, max(finite[-1], 1))
+    title_figure(fig, title, note)
+    return fig
+
+
+def coverage_segments(windows: pd.DataFrame, splits: Sequence[str]) -> pd.DataFrame:
+    """Runs of rows covered by the same set of splits, per recording.
+
+    Parameters
+    ----------
+    windows : DataFrame
+        Columns ``recording`` (as integer codes 0..n-1), ``start_row, end_row, split``.
+    splits : list of str
+        Bit ``k`` of ``code`` is set when a window of ``splits[k]`` covers the run.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``recording, start, end, code``: maximal runs ``[start, end)`` of each
+        recording's rows 0 .. its last ``end_row``; ``code`` 0 is a gap no window covers.
+        Works on the window boundaries only, so it costs O(n_windows log n_windows).
+    """
+    rec = windows["recording"].to_numpy(np.int64)
+    lengths = np.zeros(rec.max() + 1, np.int64)
+    np.maximum.at(lengths, rec, windows["end_row"].to_numpy(np.int64))
+    offsets = np.concatenate([[0], np.cumsum(lengths)])  # recordings laid end to end
+    starts = offsets[rec] + windows["start_row"].to_numpy(np.int64)
+    ends = offsets[rec] + windows["end_row"].to_numpy(np.int64)
+    bounds = np.unique(np.concatenate([offsets, starts, ends]))
+    code = np.zeros(len(bounds) - 1, np.int64)
+    split_of = pd.Categorical(windows["split"].astype(str), categories=list(splits)).codes
+    for bit in range(len(splits)):
+        mine = split_of == bit
+        opened = np.bincount(np.searchsorted(bounds, starts[mine]), minlength=len(bounds))
+        closed = np.bincount(np.searchsorted(bounds, ends[mine]), minlength=len(bounds))
+        code |= (np.cumsum(opened - closed)[:-1] > 0).astype(np.int64) << bit
+    seg_rec = np.searchsorted(offsets, bounds[:-1], side="right") - 1
+    first = np.ones(len(code), bool)
+    first[1:] = (code[1:] != code[:-1]) | (seg_rec[1:] != seg_rec[:-1])
+    begin = np.flatnonzero(first)
+    end = np.append(bounds[begin[1:]], bounds[-1])
+    return pd.DataFrame(
+        {
+            "recording": seg_rec[begin],
+            "start": bounds[begin] - offsets[seg_rec[begin]],
+            "end": end - offsets[seg_rec[begin]],
+            "code": code[begin],
+        }
+    )
+
+
+def _strips(windows: pd.DataFrame) -> tuple[pd.DataFrame, list, str, bool]:
+    """The windows to draw with ``recording`` as strip numbers 0.., the strips' names, the
+    title, and whether every recording is one case (then one strip of cases in id order)."""
+    names = natural_sorted(windows["recording"].unique().tolist())
+    if not windows["recording"].duplicated().any() and (windows["start_row"] == 0).all():
+        order = pd.Index(names).get_indexer(windows["recording"])
+        drawn = pd.DataFrame(
+            {
+                "recording": 0,
+                "start_row": order,
+                "end_row": order + 1,
+                "split": windows["split"].to_numpy(),
+            }
+        )
+        return drawn, ["cases"], f"Split of the {len(order):,} cases", True
+    shown = names[:MAX_RECORDINGS]
+    strip = pd.Index(shown).get_indexer(windows["recording"])
+    title = "Split of each recording's rows"
+    if len(shown) < len(names):
+        title += f" (first {len(shown)} of {len(names)} recordings)"
+    return windows[strip >= 0].assign(recording=strip[strip >= 0]), shown, title, False
+
+
+def _rectangles(runs: pd.DataFrame, min_width: float = 0.0) -> np.ndarray:
+    """Corners (n_runs, 4, 2) of each run's bar, widened about its centre to ``min_width``."""
+    y, x0, x1 = (runs[c].to_numpy(float) for c in ("recording", "start", "end"))
+    pad = np.maximum(min_width - (x1 - x0), 0) / 2
+    x0, x1, low, high = x0 - pad, x1 + pad, y - 0.38, y + 0.38
+    return np.stack([np.c_[x0, low], np.c_[x1, low], np.c_[x1, high], np.c_[x0, high]], axis=1)
+
+
+def split_strip(windows: pd.DataFrame) -> Figure:
+    """Which split each row of each recording went to, with the gaps between splits.
+
+    Parameters
+    ----------
+    windows : DataFrame
+        One row per window (see the module docstring).
+
+    Returns
+    -------
+    Figure
+        One strip per recording (the first 30 in natural order) over its rows 0 .. last
+        ``end_row``: each row coloured by the split of the windows covering it, grey where
+        no window does, black where windows of different splits overlap; gaps and overlaps
+        are drawn at least about 3 pixels wide. When every recording is one case (a single window
+        from row 0) one strip of cases in id order is drawn instead.
+    """
+    if not windows.empty:
+        require_columns(windows, ["recording", "start_row", "end_row", "split"], "split_strip")
+        windows = windows[windows["end_row"] > windows["start_row"]]
+    if windows.empty:
+        return nothing_to_show("Split of each recording's rows", "no windows")
+    splits = _splits_of(windows)
+    drawn, names, title, cases = _strips(windows)
+    runs = coverage_segments(drawn, splits)
+    single = {1 << k: _split_colour(s, splits) for k, s in enumerate(splits)}
+    colours = np.array([single.get(c, OVERLAP_COLOUR) if c else GAP_COLOUR for c in runs["code"]])
+    fig = new_figure(10, 1.6 + 0.3 * len(names))
+    ax = style_axes(fig.add_subplot(), grid="x")
+    ax.add_collection(
+        PolyCollection(_rectangles(runs), facecolors=colours, linewidths=0), autolim=False
+    )
+    x_max = max(int(runs["end"].max()), 1)
+    thin = ~runs["code"].isin(list(single)).to_numpy()  # gaps and overlaps: must not vanish
+    ax.add_collection(
+        PolyCollection(
+            _rectangles(runs[thin], min_width=x_max / 300), facecolors=colours[thin], linewidths=0
+        ),
+        autolim=False,
+    )
+    ax.set_xlim(0, x_max)
+    ax.set_ylim(len(names) - 0.5, -0.5)  # first recording on top
+    ax.set_yticks(range(len(names)), [shorten(n, 20) for n in names])
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    unit = "case" if cases else "window"
+    label_axes(ax, xlabel="Case (in id order)" if cases else "Row")
+    counts = drawn["split"].astype(str).value_counts()
+    handles = [
+        Patch(color=single[1 << k], label=f"{s} ({counts.get(s, 0):,} {unit}s)")
+        for k, s in enumerate(splits)
+    ]
+    if not cases:
+        handles.append(Patch(color=GAP_COLOUR, label="no window (gap)"))
+    if thin.any() and (runs["code"] > 0).to_numpy()[thin].any():
+        handles.append(Patch(color=OVERLAP_COLOUR, label="several splits (leak!)"))
+    add_legend(fig, handles, loc="outside lower center", ncols=len(handles))
+    title_figure(fig, title)
+    return fig
+
+
+def _pick_by_class(y: np.ndarray, limit: int) -> list[int]:
+    """Up to ``limit`` indices, taken from the classes in turn, grouped by class."""
+    classes = natural_sorted(y.tolist())
+    by_class = [np.flatnonzero(y == c) for c in classes]
+    picked = [ix[d] for d in range(max(map(len, by_class))) for ix in by_class if d < len(ix)]
+    rank = {c: r for r, c in enumerate(classes)}
+    return sorted(picked[:limit], key=lambda i: (rank[y[i]], i))
+
+
+def attention_map(
+    model: str,
+    X: np.ndarray,
+    y: Sequence,
+    weights: np.ndarray,
+    channels: Sequence[str],
+    *,
+    max_windows: int = 8,
+) -> Figure:
+    """Windows with, beneath each, where the model's attention falls in time.
+
+    Parameters
+    ----------
+    model : str
+        The model's name, for the title.
+    X : array of shape (n, n_channels, n_timepoints)
+        The windows.
+    y : array of shape (n,)
+        Their labels; windows are grouped by class.
+    weights : array of shape (n, n_steps), n_steps <= n_timepoints
+        Attention over the model's pooled time steps, stretched evenly over each window.
+    channels : list of str
+        Channel names, for the legend (which lists at most 10).
+    max_windows : int, default 8
+        At most this many windows are drawn, taken from the classes in turn.
+
+    Returns
+    -------
+    Figure
+        A signal panel and an attention strip per window, on one time axis; the strips
+        share one colour scale from 0 to the largest weight shown.
+    """
+    title = f"{shorten(model, 40)}: attention over time"
+    X, y, weights = np.asarray(X, dtype=float), np.asarray(y), np.asarray(weights, dtype=float)
+    if X.size == 0 or weights.size == 0:
+        return nothing_to_show(title, "no windows with attention weights")
+    if (
+        X.ndim != 3
+        or weights.ndim != 2
+        or X.shape[1] != len(channels)
+        or not len(y) == len(X) == len(weights)
+        or weights.shape[1] > X.shape[2]
+    ):
+        raise ValueError(
+            "attention_map expects X (n, n_channels, n_timepoints), y (n,) and weights "
+            f"(n, n_steps <= n_timepoints) with n_channels = len(channels) = {len(channels)}; "
+            f"got X {X.shape}, y {y.shape}, weights {weights.shape}"
+        )
+    picked = _pick_by_class(y, max_windows)
+    n_time = X.shape[2]
+    time = np.arange(n_time)
+    shown_weights = weights[picked]
+    vmax = np.nanmax(shown_weights) if np.isfinite(shown_weights).any() else 1.0
+    fig = new_figure(10, 1.2 + 1.55 * len(picked))
+    grid = fig.add_gridspec(2 * len(picked), 1, height_ratios=[3, 1] * len(picked))
+    strips = []
+    for row, i in enumerate(picked):
+        ax = style_axes(fig.add_subplot(grid[2 * row], sharex=strips[0] if strips else None))
+        lines = [ax.plot(time, X[i, c], lw=1, **_channel_style(c))[0] for c in range(X.shape[1])]
+        ax.set_title(
+            f"class {shorten(y[i], 24)} · window {i}", loc="left", fontsize=STYLE["tick.labelsize"]
+        )
+        ax.tick_params(labelbottom=False)
+        strip = fig.add_subplot(grid[2 * row + 1], sharex=ax)
+        image = strip.imshow(
+            weights[i][None, :],
+            aspect="auto",
+            cmap=STYLE["cmap.sequential"],
+            extent=(-0.5, n_time - 0.5, 0, 1),
+            vmin=0,
+            vmax=vmax,
+            interpolation="nearest",
+        )
+        strip.set_yticks([])
+        strip.tick_params(labelsize=STYLE["tick.labelsize"], labelbottom=row == len(picked) - 1)
+        strip.set_ylabel(
+            "attn.", rotation=0, ha="right", va="center", fontsize=STYLE["tick.labelsize"]
+        )
+        strips.append(strip)
+    label_axes(strips[-1], xlabel="Time step")
+    add_colorbar(fig, image, strips, "attention weight", shrink=min(0.6, 2.5 / len(strips)))
+    note = _channel_legend(fig, lines, channels)
+    shown = f"{len(picked)} of {len(X)} windows" if len(picked) < len(X) else None
+    title_figure(fig, title, "; ".join(filter(None, [shown, note])) or None)
+    return fig
