@@ -182,6 +182,11 @@ def parse_config(raw: Any, source: str) -> ExperimentConfig:
 
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read and validate a YAML config file."""
+    return parse_config(read_yaml(path), str(path))
+
+
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's content, unvalidated (e.g. an older run's config, for its report)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -195,7 +200,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
         raise TszooError(f"{path}: not valid YAML{line}; fix the file's syntax") from None
-    return parse_config(raw, str(path))
+    return raw
 
 
 def parse_sets(items: list[str] | None) -> dict[str, dict[str, Any]]:
