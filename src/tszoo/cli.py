@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
 
-from tszoo.errors import TszooError
+from tszoo.errors import RunInterrupted, TszooError
 
 app = typer.Typer(
     help="Leak-free classification of multichannel time series.",
@@ -48,6 +48,9 @@ def _run(fn: Callable[[], T], *, quiet: bool, debug: bool) -> T:
     _setup_logging(quiet, debug)
     try:
         return fn()
+    except RunInterrupted as exc:
+        err_console.print(f"interrupted: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     except TszooError as exc:
         if debug:
             raise
@@ -83,22 +86,34 @@ def _parse_fractions(text: str) -> list[float]:
         ) from None
 
 
-# Data options shared by prepare, train and compare.
-DataOpt = Annotated[str, typer.Option(help="CSV/Parquet/.ts file, or a bundled dataset name.")]
+# Data options shared by prepare, train and compare. ``None`` means "not given": the value
+# then comes from --config, else from tszoo.config.DataConfig's default (shown in the help).
+DataOpt = Annotated[
+    str | None, typer.Option(help="CSV/Parquet/.ts file, or a bundled dataset name.")
+]
 TestOpt = Annotated[str | None, typer.Option(help="Separate test file (.ts).")]
-WindowOpt = Annotated[int, typer.Option(help="Rows per window.")]
-StrideOpt = Annotated[int, typer.Option(help="Rows between window starts.")]
-SplitOpt = Annotated[str, typer.Option(help="Train,val,test fractions.")]
+WindowOpt = Annotated[int | None, typer.Option(help="Rows per window [default: 50].")]
+StrideOpt = Annotated[int | None, typer.Option(help="Rows between window starts [default: 10].")]
+SplitOpt = Annotated[
+    str | None, typer.Option(help="Train,val,test fractions [default: 0.8,0.1,0.1].")
+]
 LabelOpt = Annotated[str | None, typer.Option(help="Label column.")]
 TimeOpt = Annotated[str | None, typer.Option(help="Time column.")]
 GroupOpt = Annotated[str | None, typer.Option(help="Recording id column.")]
 ChannelsOpt = Annotated[str | None, typer.Option(help="Channel columns, comma-separated.")]
-NanOpt = Annotated[str, typer.Option(help="Missing values: error, drop or interpolate.")]
-LabelRuleOpt = Annotated[
-    str, typer.Option(help="Windows with mixed labels: drop, last or majority.")
+NanOpt = Annotated[
+    str | None, typer.Option(help="Missing values: error, drop or interpolate [default: error].")
 ]
-NormaliseOpt = Annotated[str, typer.Option(help="zscore, window or none.")]
+LabelRuleOpt = Annotated[
+    str | None,
+    typer.Option(help="Windows with mixed labels: drop, last or majority [default: drop]."),
+]
+NormaliseOpt = Annotated[str | None, typer.Option(help="zscore, window or none [default: zscore].")]
 # Options shared by train and compare.
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(help="YAML config (data, models, seeds, params); options given here win."),
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Model parameter MODEL.PARAM=VALUE (YAML value); repeatable."),
@@ -112,26 +127,26 @@ RunOutOpt = Annotated[
 NAN_CHOICES = ("error", "drop", "interpolate")
 
 
-def _check_choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
+def _check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
         raise TszooError(f"{option} {value!r}: use one of {', '.join(allowed)}")
 
 
 def _data_options(
-    data: str,
+    data: str | None,
     test: str | None,
-    window: int,
-    stride: int,
-    split: str,
+    window: int | None,
+    stride: int | None,
+    split: str | None,
     label: str | None,
     time: str | None,
     group: str | None,
     channels: str | None,
-    nan: str,
-    label_rule: str,
-    normalise: str,
+    nan: str | None,
+    label_rule: str | None,
+    normalise: str | None,
 ) -> dict:
-    """Check the data options and turn them into ``prepare_splits`` keywords (less the seed)."""
+    """Check the data options given on the command line; ``None`` for those not given."""
     _check_choice("--nan", nan, NAN_CHOICES)
     _check_choice("--label-rule", label_rule, ("drop", "last", "majority"))
     _check_choice("--normalise", normalise, ("zscore", "window", "none"))
@@ -145,29 +160,27 @@ def _data_options(
         "nan": nan,
         "window": window,
         "stride": stride,
-        "fractions": _parse_fractions(split),
+        "split": _parse_fractions(split) if split is not None else None,
         "label_rule": label_rule,
         "normalise": normalise,
     }
 
 
-def _parse_sets(items: list[str] | None) -> dict[str, dict]:
-    """``["cnn_1d.max_epochs=2"]`` -> ``{"cnn_1d": {"max_epochs": 2}}``; values read as YAML."""
-    import yaml
+def _experiment(
+    command: str,
+    data: dict,
+    config: Path | None,
+    sets: list[str] | None,
+    models: list[str] | None = None,
+    seeds: list[int] | None = None,
+):
+    """The resolved experiment: built-in defaults < --config < command-line options."""
+    from tszoo.config import load_config, parse_sets, resolve
 
-    params: dict[str, dict] = {}
-    for item in items or []:
-        key, eq, value = item.partition("=")
-        model, dot, param = key.strip().partition(".")
-        if not (eq and dot and model and param):
-            raise TszooError(
-                f"--set {item!r}: expected MODEL.PARAM=VALUE, e.g. cnn_1d.max_epochs=5"
-            )
-        try:
-            params.setdefault(model, {})[param] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise TszooError(f"--set {item!r}: the value is not valid YAML ({exc})") from None
-    return params
+    loaded = load_config(config) if config is not None else None
+    return resolve(
+        loaded, data=data, models=models, seeds=seeds, sets=parse_sets(sets), command=command
+    )
 
 
 def _parse_seeds(text: str) -> list[int]:
@@ -243,16 +256,16 @@ def models(quiet: Quiet = False, debug: Debug = False) -> None:
 def prepare(
     data: DataOpt,
     test: TestOpt = None,
-    window: WindowOpt = 50,
-    stride: StrideOpt = 10,
-    split: SplitOpt = "0.8,0.1,0.1",
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    split: SplitOpt = None,
     label: LabelOpt = None,
     time: TimeOpt = None,
     group: GroupOpt = None,
     channels: ChannelsOpt = None,
-    nan: NanOpt = "error",
-    label_rule: LabelRuleOpt = "drop",
-    normalise: NormaliseOpt = "zscore",
+    nan: NanOpt = None,
+    label_rule: LabelRuleOpt = None,
+    normalise: NormaliseOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the split.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Write one row per window to this CSV (must not exist).")
@@ -261,17 +274,19 @@ def prepare(
     debug: Debug = False,
 ) -> None:
     """Load data, cut windows and split them leak-free; show what went where."""
-    from tszoo.data.pipeline import prepare_splits
+    from tszoo.data.pipeline import SPLIT_MODES, prepare_splits
     from tszoo.io import write_csv_new
 
     def work():
+        from tszoo.config import resolve_data
+
         options = _data_options(
             data, test, window, stride, split, label, time, group, channels, nan, label_rule,
             normalise,
         )  # fmt: skip
         if out is not None and out.exists():
             raise TszooError(f"{out} already exists; choose a new --out file")
-        splits = prepare_splits(**options, seed=seed)
+        splits = prepare_splits(**resolve_data(None, options).to_options(), seed=seed)
         if out is not None:
             write_csv_new(splits.windows_table(), out)
         return splits
@@ -279,12 +294,7 @@ def prepare(
     splits = _run(work, quiet=quiet, debug=debug)
     summary = splits.summary()
     unit = "windows" if splits.window else "cases"
-    how = {
-        "recordings": "whole recordings dealt to the splits",
-        "blocks": "blocks of each recording dealt to the splits; no raw row in two splits",
-        "given": "the dataset's own test split; validation carved from train",
-        "cases": "cases dealt to the splits, stratified",
-    }[splits.mode]
+    how = SPLIT_MODES[splits.mode]
     console.print(f"[bold]{escape(splits.name)}[/]: {unit} per class and split ({how})")
     table = Table()
     table.add_column("class")
@@ -301,73 +311,101 @@ def prepare(
 @app.command()
 def train(
     model: Annotated[str, typer.Argument(help="Registered model name (see `tszoo models`).")],
-    data: DataOpt,
+    data: DataOpt = None,
     test: TestOpt = None,
-    window: WindowOpt = 50,
-    stride: StrideOpt = 10,
-    split: SplitOpt = "0.8,0.1,0.1",
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    split: SplitOpt = None,
     label: LabelOpt = None,
     time: TimeOpt = None,
     group: GroupOpt = None,
     channels: ChannelsOpt = None,
-    nan: NanOpt = "error",
-    label_rule: LabelRuleOpt = "drop",
-    normalise: NormaliseOpt = "zscore",
-    seed: Annotated[int, typer.Option(help="Seed of the split and the model.")] = 0,
+    nan: NanOpt = None,
+    label_rule: LabelRuleOpt = None,
+    normalise: NormaliseOpt = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the split and the model [default: 0].")
+    ] = None,
+    config: ConfigOpt = None,
     set_: SetOpt = None,
     out: RunOutOpt = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Fit one model, score it on the test split and save it with its run."""
-    from tszoo.evaluation.experiment import run_train
+    from tszoo.evaluation.runner import run_train
 
     def work():
         options = _data_options(
             data, test, window, stride, split, label, time, group, channels, nan, label_rule,
             normalise,
         )  # fmt: skip
-        return run_train(options, model, seed, out, _parse_sets(set_), _progress(quiet))
+        experiment = _experiment("train", options, config, set_, models=[model])
+        if seed is not None or len(experiment.seeds) > 1:
+            experiment.seeds = [seed if seed is not None else experiment.seeds[0]]
+        return run_train(experiment, out, _progress(quiet))
 
     _show_outcome(_run(work, quiet=quiet, debug=debug))
 
 
 @app.command()
 def compare(
-    data: DataOpt,
+    data: DataOpt = None,
     test: TestOpt = None,
-    window: WindowOpt = 50,
-    stride: StrideOpt = 10,
-    split: SplitOpt = "0.8,0.1,0.1",
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    split: SplitOpt = None,
     label: LabelOpt = None,
     time: TimeOpt = None,
     group: GroupOpt = None,
     channels: ChannelsOpt = None,
-    nan: NanOpt = "error",
-    label_rule: LabelRuleOpt = "drop",
-    normalise: NormaliseOpt = "zscore",
+    nan: NanOpt = None,
+    label_rule: LabelRuleOpt = None,
+    normalise: NormaliseOpt = None,
     models: Annotated[
         str | None, typer.Option(help="Models, comma-separated; default every registered one.")
     ] = None,
-    seeds: Annotated[str, typer.Option(help="Seeds, comma-separated; each draws its split.")] = "0",
+    seeds: Annotated[
+        str | None,
+        typer.Option(help="Seeds, comma-separated; each draws its split [default: 0]."),
+    ] = None,
+    config: ConfigOpt = None,
     set_: SetOpt = None,
     out: RunOutOpt = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Finish an interrupted run in this directory, with its own config."),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Fit several models over several seeds on leak-free splits; tabulate test scores."""
-    from tszoo.evaluation.experiment import run_compare
-    from tszoo.models.registry import model_names
+    from tszoo.evaluation.runner import resume_run, run_compare
 
     def work():
         options = _data_options(
             data, test, window, stride, split, label, time, group, channels, nan, label_rule,
             normalise,
         )  # fmt: skip
-        names = _parse_list(models) or model_names()
-        return run_compare(
-            options, names, _parse_seeds(seeds), out, _parse_sets(set_), _progress(quiet)
+        if resume is not None:
+            flags = {"source": "data", "label_rule": "label-rule"}
+            given = [flags.get(k, k) for k, v in options.items() if v is not None]
+            given += [k for k, v in {"models": models, "seeds": seeds, "config": config,
+                                     "set": set_, "out": out}.items() if v]  # fmt: skip
+            if given:
+                raise TszooError(
+                    f"--resume takes everything from the run's config.yaml; drop --{given[0]}"
+                )
+            return resume_run(resume, _progress(quiet))
+        experiment = _experiment(
+            "compare",
+            options,
+            config,
+            set_,
+            models=_parse_list(models),
+            seeds=_parse_seeds(seeds) if seeds is not None else None,
         )
+        return run_compare(experiment, out, _progress(quiet))
 
     _show_outcome(_run(work, quiet=quiet, debug=debug))
 
@@ -398,6 +436,19 @@ def predict(
         sys.stdout.write(table.to_csv(index=False))
     else:
         console.print(f"wrote {len(table)} predicted windows to {out}")
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by train or compare.")],
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Redraw a run's report.html and plots/ from its saved results (no retraining)."""
+    from tszoo.report import build_report
+
+    path = _run(lambda: build_report(run_dir), quiet=quiet, debug=debug)
+    console.print(f"report: {path}")
 
 
 def main() -> None:

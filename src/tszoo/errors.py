@@ -18,6 +18,10 @@ class DataError(TszooError):
     """The data cannot be loaded, windowed or split as asked."""
 
 
+class RunInterrupted(TszooError):
+    """A run stopped by Ctrl-C or SIGTERM; its finished cells are on disk."""
+
+
 def closest(name: str, options: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest option, or an empty string."""
     options = list(options)

@@ -24,6 +24,7 @@ def write_atomic(path: str | Path, text: str | bytes, *, overwrite: bool = True)
     data = text.encode() if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; others may read results
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -38,6 +39,12 @@ def write_atomic(path: str | Path, text: str | bytes, *, overwrite: bool = True)
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_csv_new(df: pd.DataFrame, path: str | Path) -> Path:

@@ -7,17 +7,19 @@ after each finished cell, so an interrupted run keeps what it finished.
 
 from __future__ import annotations
 
-import html
 import importlib.metadata
+import io
 import json
+import os
+import platform
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-import yaml
 
 from tszoo.errors import TszooError
 from tszoo.io import write_atomic
@@ -86,46 +88,58 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def write_config(run_dir: Path, config: dict[str, Any]) -> None:
-    write_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch_threads": _torch_threads(),
+    }
 
 
-def write_manifest(
-    run_dir: Path, *, seeds: list[int], started: str, status: str, ended: str | None = None
-) -> None:
-    manifest = {
-        "status": status,
-        "started_utc": started,
-        "ended_utc": ended,
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def new_manifest(seeds: list[int]) -> dict[str, Any]:
+    """A manifest for a run starting now, marked running."""
+    return {
+        "status": "running",
+        "started_utc": utc_now(),
+        "ended_utc": None,
         "command_line": list(sys.argv),
         "seeds": seeds,
+        "cells_total": None,
+        "cells_done": 0,
+        "resumed_utc": [],
         "device": device(),
+        "machine": machine(),
         "git_revision": git_revision(),
         "versions": package_versions(),
     }
-    write_atomic(run_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise TszooError(f"cannot read {path} ({exc}); is {run_dir} a tszoo run?") from None
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
+    write_atomic(Path(run_dir) / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def write_npz(path: Path, **arrays: np.ndarray) -> Path:
+    """Arrays as an ``.npz`` file (no pickled objects: read it with ``allow_pickle=False``)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return write_atomic(path, buffer.getvalue())
 
 
 def write_table(path: Path, table: pd.DataFrame) -> None:
     write_atomic(path, table.to_csv(index=False))
-
-
-def write_report(run_dir: Path, title: str, summary: dict[str, Any], results: pd.DataFrame) -> Path:
-    """A self-contained ``report.html``: a title, the run summary and the results table."""
-    items = "\n".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-        for k, v in summary.items()
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-th,td{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#f4f4f4}}</style>
-</head><body>
-<h1>{html.escape(title)}</h1>
-<h2>Run</h2>
-<table>{items}</table>
-<h2>Results (test split)</h2>
-{results.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")}
-</body></html>
-"""
-    return write_atomic(run_dir / "report.html", page)

@@ -10,6 +10,10 @@ import json
 import logging
 import math
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +23,18 @@ import yaml
 from typer.testing import CliRunner
 
 from tszoo.cli import app
+from tszoo.config import model_defaults
 from tszoo.evaluation.experiment import METRICS, RESULT_COLUMNS
 from tszoo.models import load_model
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DATA_ARGS = ["--group", "rec", "--window", "20", "--stride", "10", "--split", "0.5,0.25,0.25"]
-COMPARE_ARGS = ["--models", "random_forest,svm", "--seeds", "0,1", "--quiet"]
+TINY_ATTENTION = [
+    "--set", "hybrid_attention.max_epochs=2", "--set", "hybrid_attention.n_filters=4",
+    "--set", "hybrid_attention.hidden_size=8", "--set", "random_forest.n_estimators=20",
+]  # fmt: skip
+COMPARE_ARGS = ["--models", "random_forest,hybrid_attention", "--seeds", "0,1", "--quiet"]
+COMPARE_ARGS += TINY_ATTENTION
 
 
 def invoke(*args: str | Path):
@@ -97,7 +107,9 @@ def test_train_writes_every_file_and_a_loadable_model(train_run: Path):
         assert (train_run / name).is_file(), name
     config = yaml.safe_load((train_run / "config.yaml").read_text())
     assert config["command"] == "train"
-    assert config["params"] == {"cnn_1d": {"max_epochs": 2}}
+    assert config["models"] == ["cnn_1d"] and config["seeds"] == [0]
+    assert config["params"]["cnn_1d"] == {**model_defaults("cnn_1d"), "max_epochs": 2}
+    assert config["data"]["window"] == 20 and config["data"]["group"] == "rec"
     manifest = json.loads((train_run / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["seeds"] == [0]
@@ -125,11 +137,13 @@ def test_compare_writes_one_row_per_model_and_seed(compare_run: Path):
     results = pd.read_csv(compare_run / "results.csv")
     assert list(results.columns) == list(RESULT_COLUMNS)
     assert sorted(zip(results["model"], results["seed"], strict=True)) == [
-        ("random_forest", 0), ("random_forest", 1), ("svm", 0), ("svm", 1),
+        ("hybrid_attention", 0), ("hybrid_attention", 1), ("random_forest", 0),
+        ("random_forest", 1),
     ]  # fmt: skip
     assert all(math.isfinite(v) for v in results[list(METRICS)].to_numpy().ravel())
-    assert results["epochs"].isna().all()  # no deep model
-    for model in ("random_forest", "svm"):
+    epochs = dict(zip(results["model"], results["epochs"], strict=False))
+    assert math.isnan(epochs["random_forest"]) and epochs["hybrid_attention"] == 2
+    for model in ("random_forest", "hybrid_attention"):
         for seed in (0, 1):
             assert (compare_run / "predictions" / f"{model}-seed{seed}.csv").is_file()
             load_model(compare_run / "models" / f"{model}-seed{seed}")
@@ -174,3 +188,176 @@ def test_the_same_command_twice_gives_the_same_scores(csv_path, compare_run: Pat
     first = pd.read_csv(compare_run / "results.csv")[cols]
     second = pd.read_csv(out / "results.csv")[cols]
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_compare_writes_per_class_scores_confusion_and_examples(compare_run: Path):
+    per_class = pd.read_csv(compare_run / "per_class.csv")
+    assert list(per_class.columns) == [
+        "dataset", "model", "seed", "class", "precision", "recall", "f1", "support"
+    ]  # fmt: skip
+    assert len(per_class) == 4 * 2  # 4 cells x 2 classes
+    confusion = pd.read_csv(compare_run / "confusion.csv")
+    assert len(confusion) == 4 * 2 * 2  # every (true, predicted) pair per cell
+    results = pd.read_csv(compare_run / "results.csv")
+    for (model, seed), cell in confusion.groupby(["model", "seed"]):
+        row = results[(results["model"] == model) & (results["seed"] == seed)].iloc[0]
+        assert cell["count"].sum() == row["n_test"]
+        correct = cell.loc[cell["true"] == cell["predicted"], "count"].sum()
+        assert correct / row["n_test"] == pytest.approx(row["accuracy"])
+    with np.load(compare_run / "examples.npz", allow_pickle=False) as examples:
+        assert examples["X"].shape == (2, 3, 20)
+        assert examples["classes"].tolist() == ["still", "walk"]
+    with np.load(compare_run / "attention" / "hybrid_attention-seed1.npz") as attention:
+        assert attention["weights"].shape[0] == attention["X"].shape[0] == len(attention["y"])
+        np.testing.assert_allclose(attention["weights"].sum(axis=1), 1, atol=1e-5)
+    assert not (compare_run / "attention" / "random_forest-seed0.npz").exists()
+
+
+def test_config_file_then_options_then_set(csv_path, tmp_path):
+    config = tmp_path / "experiment.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "data": {"source": str(csv_path), "group": "rec", "window": 30, "stride": 10},
+                "models": ["random_forest"],
+                "seeds": [3],
+                "params": {"random_forest": {"n_estimators": 10, "max_depth": 4}},
+            }
+        )
+    )
+    out = tmp_path / "run"
+    result = invoke(
+        "compare", "--config", config, "--window", "20", "--split", "0.5,0.25,0.25",
+        "--set", "random_forest.n_estimators=7", "--out", out, "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 0, stderr_of(result)
+    saved = yaml.safe_load((out / "config.yaml").read_text())
+    assert saved["data"]["window"] == 20 and saved["data"]["stride"] == 10
+    assert saved["seeds"] == [3] and saved["models"] == ["random_forest"]
+    assert saved["params"]["random_forest"]["n_estimators"] == 7
+    assert saved["params"]["random_forest"]["max_depth"] == 4
+    model, _ = load_model(out / "models" / "random_forest-seed3")
+    assert model.n_estimators == 7 and model.max_depth == 4
+    # the saved config is itself a config: it repeats the run
+    again = tmp_path / "again"
+    result = invoke("compare", "--config", out / "config.yaml", "--out", again, "--quiet")
+    assert result.exit_code == 0, stderr_of(result)
+    cols = ["model", "seed", *METRICS]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "results.csv")[cols], pd.read_csv(again / "results.csv")[cols]
+    )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("params: {random_forest: {n_estimator: 5}}", r"did you mean 'n_estimators'"),
+        ("data: {window: ten}", r"data.window: input should be a valid integer, got 'ten'"),
+        ("sedes: [0]", r"unknown key 'sedes' \(did you mean 'seeds'\?\)"),
+    ],
+)
+def test_bad_config_is_one_error_line_and_writes_nothing(csv_path, tmp_path, text, message):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    out = tmp_path / "run"
+    result = invoke("compare", "--data", csv_path, "--config", config, "--out", out, "-q")
+    assert result.exit_code == 2
+    lines = [line for line in stderr_of(result).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "bad.yaml" in lines[0]
+    assert re.search(message, lines[0])
+    assert not out.exists()
+
+
+def _interrupt_after(monkeypatch, cells: int) -> None:
+    """Make the run's cell loop see Ctrl-C once ``cells`` cells have finished."""
+    from tszoo.evaluation import runner
+
+    real, calls = runner._run_cell, []
+
+    def run_cell(*args, **kwargs):
+        if len(calls) == cells:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_run_cell", run_cell)
+
+
+def test_an_interrupted_compare_resumes_to_the_uninterrupted_results(
+    csv_path, compare_run: Path, tmp_path, monkeypatch
+):
+    out = tmp_path / "run"
+    _interrupt_after(monkeypatch, 1)
+    result = invoke("compare", "--data", csv_path, *DATA_ARGS, *COMPARE_ARGS, "--out", out)
+    assert result.exit_code == 130
+    assert "tszoo compare --resume" in stderr_of(result)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert (manifest["cells_done"], manifest["cells_total"]) == (1, 4)
+    assert len(pd.read_csv(out / "results.csv")) == 1
+    finished = snapshot(out / "models" / "random_forest-seed0")
+    monkeypatch.undo()
+
+    result = invoke("compare", "--resume", out, "--quiet")
+    assert result.exit_code == 0, stderr_of(result)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["cells_done"] == 4
+    assert len(manifest["resumed_utc"]) == 1
+    assert snapshot(out / "models" / "random_forest-seed0") == finished  # not refitted
+    cols = ["model", "seed", *METRICS, "n_train", "n_val", "n_test"]
+    key = ["model", "seed"]
+    resumed = pd.read_csv(out / "results.csv")[cols].sort_values(key, ignore_index=True)
+    straight = pd.read_csv(compare_run / "results.csv")[cols].sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(resumed, straight)
+    assert (out / "report.html").is_file()
+
+
+def test_resume_takes_no_other_options_and_needs_a_run(csv_path, compare_run, tmp_path):
+    result = invoke("compare", "--resume", compare_run, "--data", csv_path)
+    assert result.exit_code == 2 and "drop --data" in stderr_of(result)
+    result = invoke("compare", "--resume", tmp_path)
+    assert result.exit_code == 2 and "is not a tszoo run" in stderr_of(result)
+
+
+def test_resuming_a_complete_run_fits_nothing(compare_run: Path, monkeypatch):
+    _interrupt_after(monkeypatch, 0)  # any fit would interrupt
+    before = snapshot(compare_run / "models")
+    result = invoke("compare", "--resume", compare_run, "--quiet")
+    assert result.exit_code == 0, stderr_of(result)
+    assert snapshot(compare_run / "models") == before
+
+
+def test_sigterm_leaves_finished_cells_and_resume_completes(csv_path, tmp_path):
+    out = tmp_path / "run"
+    args = [
+        Path(sys.executable).parent / "tszoo", "compare", "--data", csv_path, *DATA_ARGS, "--models",
+        "random_forest,hybrid_attention", "--seeds", "0", "--set", "random_forest.n_estimators=5",
+        "--set", "hybrid_attention.max_epochs=100000", "--set", "hybrid_attention.patience=100000",
+        "--out", out, "--quiet",
+    ]  # fmt: skip
+    proc = subprocess.Popen(list(map(str, args)), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "results.csv").exists():  # the forest's cell is done
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        stderr = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["cells_done"] == 1
+    assert pd.read_csv(out / "results.csv")["model"].tolist() == ["random_forest"]
+
+
+def test_report_redraws_from_saved_results(compare_run: Path, tmp_path):
+    (compare_run / "report.html").unlink()
+    result = invoke("report", compare_run)
+    assert result.exit_code == 0, stderr_of(result)
+    assert (compare_run / "report.html").is_file()
+    assert any((compare_run / "plots").glob("*.png"))
+    result = invoke("report", tmp_path)
+    assert result.exit_code == 2
+    assert "not a tszoo run" in stderr_of(result)

@@ -18,6 +18,15 @@ from tszoo.data.windows import LabelRule, Windows
 logger = logging.getLogger(__name__)
 
 
+# How a split was made, in words (``DataSplits.mode`` -> description).
+SPLIT_MODES = {
+    "recordings": "whole recordings dealt to the splits",
+    "blocks": "blocks of each recording dealt to the splits; no raw row in two splits",
+    "given": "the dataset's own test split; validation carved from train",
+    "cases": "cases dealt to the splits, stratified",
+}
+
+
 @dataclass
 class DataSplits:
     """Train/validation/test data ready for a model.
@@ -57,9 +66,13 @@ class DataSplits:
             if isinstance(part, Windows):
                 df = part.provenance()
             else:
+                # cases of a given test split are numbered in their own file: keep ids apart
+                ids = part.index
+                if self.mode == "given":
+                    ids = [f"{'test' if split == 'test' else 'train'}/{i}" for i in ids]
                 df = pd.DataFrame(
                     {
-                        "recording": part.index,
+                        "recording": ids,
                         "start_row": 0,
                         "end_row": part.lengths,
                         "label": part.y,

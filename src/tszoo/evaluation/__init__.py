@@ -1,6 +1,17 @@
 """Scoring models and running experiments: one model on one split, repeated over seeds."""
 
-from tszoo.evaluation.experiment import RunOutcome, fit_and_score, run_compare, run_train
-from tszoo.evaluation.metrics import score
+from tszoo.evaluation.experiment import fit_and_score
+from tszoo.evaluation.metrics import compare_pairs, score, summarise
+from tszoo.evaluation.runner import RunInterrupted, RunOutcome, resume_run, run_compare, run_train
 
-__all__ = ["RunOutcome", "fit_and_score", "run_compare", "run_train", "score"]
+__all__ = [
+    "RunInterrupted",
+    "RunOutcome",
+    "compare_pairs",
+    "fit_and_score",
+    "resume_run",
+    "run_compare",
+    "run_train",
+    "score",
+    "summarise",
+]

@@ -1,14 +1,15 @@
-"""Experiments: fit one model on one leak-free split and score it; repeat over models and seeds.
+"""One experiment cell: fit one model on one seed's leak-free split, score it, save it.
 
 The seed protocol: each seed draws its own leak-free split (``prepare_splits(seed=seed)``)
-and seeds every model on it, so the spread over seeds covers both the split and the model.
+and seeds every model on it (``random_state=seed``), so the spread over seeds covers both
+the split and the model, and a cell's result depends on nothing but its own seed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,8 @@ import numpy as np
 import pandas as pd
 
 from tszoo import runs
-from tszoo.data.pipeline import DataSplits, prepare_splits
-from tszoo.errors import TszooError
-from tszoo.evaluation.metrics import score
-from tszoo.evaluation.progress import Progress
+from tszoo.data.pipeline import DataSplits
+from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
 from tszoo.models import make_model, save_model
 from tszoo.models.registry import get_model_class, model_tags
 
@@ -38,15 +37,24 @@ RESULT_COLUMNS = (
     "n_test",
     "epochs",
 )
+PER_CLASS_COLUMNS = ("dataset", "model", "seed", "class", "precision", "recall", "f1", "support")
+CONFUSION_COLUMNS = ("dataset", "model", "seed", "true", "predicted", "count")
+ATTENTION_EXAMPLES = 2  # test windows per class drawn in the report's attention maps
 
 
 @dataclass
-class RunOutcome:
-    """What a run left: its directory, the results table and the report's path."""
+class CellResult:
+    """Everything one model x seed cell produced."""
 
-    run_dir: Path
-    results: pd.DataFrame
-    report: Path
+    model: Any
+    row: dict[str, Any]
+    predictions: pd.DataFrame
+    per_class: list[dict[str, Any]] = field(default_factory=list)
+    confusion: list[dict[str, Any]] = field(default_factory=list)
+
+
+def cell_name(model: str, seed: int) -> str:
+    return f"{model}-seed{seed}"
 
 
 def build_model(name: str, params: dict[str, Any], seed: int):
@@ -59,17 +67,11 @@ def build_model(name: str, params: dict[str, Any], seed: int):
 
 def fit_and_score(
     name: str, params: dict[str, Any], splits: DataSplits, seed: int, callbacks: list | None = None
-) -> tuple[Any, dict[str, Any], pd.DataFrame]:
+) -> CellResult:
     """Fit model ``name`` on the train split (validation on val) and score it on test.
 
-    Returns
-    -------
-    model
-        The fitted estimator.
-    row : dict
-        One results row with the keys of ``RESULT_COLUMNS``.
-    predictions : DataFrame
-        One row per test window or case: its provenance, ``prediction`` and ``proba_<class>``.
+    The result's ``row`` has the keys of ``RESULT_COLUMNS``; ``predictions`` has one row per
+    test window or case: its provenance, ``prediction`` and ``proba_<class>``.
     """
     deep = bool(model_tags(name).get("deep"))
     extra = {"callbacks": callbacks} if deep and callbacks else {}
@@ -90,11 +92,11 @@ def fit_and_score(
     if deep:
         model.set_params(callbacks=None)  # a progress bar belongs to this run only
 
+    # 3. score: the results row, per-class scores and the confusion matrix
     scores = score(y_test, y_pred, splits.classes)
+    keys = {"dataset": splits.name, "model": name, "seed": seed}
     row = {
-        "dataset": splits.name,
-        "model": name,
-        "seed": seed,
+        **keys,
         **{m: scores[m] for m in METRICS},
         "fit_seconds": round(fit_seconds, 3),
         "predict_seconds": round(predict_seconds, 3),
@@ -108,130 +110,28 @@ def fit_and_score(
     predictions["prediction"] = y_pred
     for j, cls in enumerate(model.classes_):
         predictions[f"proba_{cls}"] = proba[:, j]
-    return model, row, predictions
-
-
-def check_params(models: list[str], params: dict[str, dict[str, Any]]) -> None:
-    """Fail early on a ``--set`` for a model not in the run, or an unknown parameter."""
-    for name in params:
-        if name not in models:
-            raise TszooError(
-                f"--set names model '{name}', which this run does not fit; "
-                f"models in this run: {', '.join(models)}"
-            )
-    for name in models:
-        build_model(name, params.get(name, {}), seed=0)  # raises, naming a bad parameter
-
-
-def run_train(
-    data_options: dict[str, Any],
-    model: str,
-    seed: int = 0,
-    out: str | Path | None = None,
-    params: dict[str, dict[str, Any]] | None = None,
-    progress: Progress | None = None,
-) -> RunOutcome:
-    """Fit one model on one seed's split; save it under ``<run>/model``."""
-    return _run("train", data_options, [model], [seed], out, params or {}, progress)
-
-
-def run_compare(
-    data_options: dict[str, Any],
-    models: list[str],
-    seeds: list[int],
-    out: str | Path | None = None,
-    params: dict[str, dict[str, Any]] | None = None,
-    progress: Progress | None = None,
-) -> RunOutcome:
-    """Fit every model on every seed's split; save each under ``<run>/models/<model>-seed<k>``."""
-    return _run("compare", data_options, models, seeds, out, params or {}, progress)
-
-
-def _run(
-    command: str,
-    data_options: dict[str, Any],
-    models: list[str],
-    seeds: list[int],
-    out: str | Path | None,
-    params: dict[str, dict[str, Any]],
-    progress: Progress | None,
-) -> RunOutcome:
-    progress = progress or Progress()
-    if not models or not seeds:
-        raise TszooError(f"{command} needs at least one model and one seed")
-    # 1. check everything the user gave before writing anything
-    runs.check_run_dir(out)
-    check_params(models, params)
-    splits = prepare_splits(**data_options, seed=seeds[0])
-    # 2. the run directory, its config and a manifest marked running
-    run_dir = runs.create_run_dir(command, out)
-    started = runs.utc_now()
-    config = {
-        "command": command,
-        "data": data_options,
-        "models": models,
-        "seeds": seeds,
-        "params": params,
-    }
-    runs.write_config(run_dir, config)
-    runs.write_manifest(run_dir, seeds=seeds, started=started, status="running")
-    cols = ["recording", "start_row", "end_row", "split", "label"]
-    runs.write_table(run_dir / "windows.csv", splits.windows_table()[cols])
-    # 3. every model on every seed's split; results.csv rewritten after each cell
-    rows: list[dict[str, Any]] = []
-    progress.start(len(models) * len(seeds))
-    try:
-        for i, seed in enumerate(seeds):
-            if i > 0:
-                splits = prepare_splits(**data_options, seed=seed)
-            for name in models:
-                rows.append(
-                    _run_cell(command, run_dir, name, params.get(name, {}), splits, seed, progress)
-                )
-                runs.write_table(
-                    run_dir / "results.csv", pd.DataFrame(rows, columns=RESULT_COLUMNS)
-                )
-                progress.cell_done()
-    finally:
-        progress.stop()
-    # 4. the report, and the manifest marked complete
-    results = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    summary = {
-        "command": command,
-        "dataset": splits.name,
-        "split mode": splits.mode,
-        "window / stride": f"{splits.window} / {splits.stride}" if splits.window else "cases",
-        "models": ", ".join(models),
-        "seeds": ", ".join(map(str, seeds)),
-        "started (UTC)": started,
-        "run directory": str(run_dir),
-    }
-    report = runs.write_report(run_dir, f"tszoo {command}: {splits.name}", summary, results)
-    runs.write_manifest(
-        run_dir, seeds=seeds, started=started, status="complete", ended=runs.utc_now()
+    return CellResult(
+        model,
+        row,
+        predictions,
+        per_class_rows(scores, **keys),
+        confusion_rows(scores, splits.classes, **keys),
     )
-    return RunOutcome(run_dir=run_dir, results=results, report=report)
 
 
-def _run_cell(
-    command: str,
-    run_dir: Path,
-    name: str,
-    params: dict[str, Any],
-    splits: DataSplits,
-    seed: int,
-    progress: Progress,
-) -> dict[str, Any]:
-    """Fit and score one model on one seed; write its predictions, history and model."""
-    deep = bool(model_tags(name).get("deep"))
-    callbacks = progress.cell(name, seed, deep)
-    logger.info("fitting %s on seed %d", name, seed)
-    model, row, predictions = fit_and_score(name, params, splits, seed, callbacks=callbacks)
-    cell = f"{name}-seed{seed}"
-    runs.write_table(run_dir / "predictions" / f"{cell}.csv", predictions)
-    if deep:
-        history = pd.DataFrame(model.history_.to_list())
-        runs.write_table(run_dir / "histories" / f"{cell}.csv", history)
+def save_cell(
+    run_dir: Path, target: Path, name: str, seed: int, splits: DataSplits, result: CellResult
+) -> None:
+    """Write a cell's predictions, history, attention examples and model."""
+    cell = cell_name(name, seed)
+    model = result.model
+    runs.write_table(run_dir / "predictions" / f"{cell}.csv", result.predictions)
+    if model_tags(name).get("deep"):
+        runs.write_table(
+            run_dir / "histories" / f"{cell}.csv", pd.DataFrame(model.history_.to_list())
+        )
+    if model_tags(name).get("attention"):
+        save_attention(run_dir / "attention" / f"{cell}.npz", model, splits)
     metadata = {
         "channels": list(splits.channels),
         "window": splits.window,
@@ -240,9 +140,42 @@ def _run_cell(
         "classes": np.asarray(splits.classes).tolist(),
         "seed": seed,
     }
-    target = run_dir / "model" if command == "train" else run_dir / "models" / cell
     save_model(model, target, name=name, metadata=metadata)
-    logger.info(
-        "%s seed %d: accuracy %.3f, macro F1 %.3f", name, seed, row["accuracy"], row["f1_macro"]
+
+
+def save_attention(path: Path, model, splits: DataSplits) -> None:
+    """A few test windows per class with the model's attention over them (``.npz``)."""
+    X, y = splits.arrays("test")
+    picks = [i for c in splits.classes for i in np.flatnonzero(y == c)[:ATTENTION_EXAMPLES]]
+    if not picks:
+        return
+    examples = [X[i] for i in picks]
+    weights = model.attention_weights(examples)
+    runs.write_npz(
+        path,
+        X=_stack(examples),
+        y=np.asarray([str(v) for v in y[picks]]),
+        weights=weights.astype(np.float32),
+        channels=np.asarray([str(c) for c in splits.channels]),
     )
-    return row
+
+
+def save_examples(path: Path, splits: DataSplits) -> None:
+    """One normalised training window or case per class (``.npz``), for the report."""
+    X, y = splits.arrays("train")
+    picks = [int(np.flatnonzero(y == c)[0]) for c in splits.classes if np.any(y == c)]
+    runs.write_npz(
+        path,
+        X=_stack([X[i] for i in picks]),
+        classes=np.asarray([str(y[i]) for i in picks]),
+        channels=np.asarray([str(c) for c in splits.channels]),
+    )
+
+
+def _stack(series: list[np.ndarray]) -> np.ndarray:
+    """Stack ``(n_channels, t_i)`` arrays into one float32 array, NaN-padding short ones."""
+    length = max(s.shape[-1] for s in series)
+    out = np.full((len(series), series[0].shape[0], length), np.nan, dtype=np.float32)
+    for i, s in enumerate(series):
+        out[i, :, : s.shape[-1]] = s
+    return out
