@@ -108,7 +108,9 @@ def class_balance(windows: pd.DataFrame) -> Figure:
     ax.set_xticks(x, labels)
     rotate_xlabels(ax, labels)
     label_axes(ax, xlabel="Class", ylabel="Windows")
-    add_legend(ax, ax.get_legend_handles_labels()[0], loc="upper right", title="split")
+    ax.set_ylim(0, counts.to_numpy().max() * 1.3)  # headroom: the legend sits above the bars
+    handles = ax.get_legend_handles_labels()[0]
+    add_legend(ax, handles, loc="upper center", ncols=len(splits), title="split")
     totals = " · ".join(f"{s} {counts[s].sum():,}" for s in splits)
     title_figure(fig, f"{title} ({totals} windows)")
     return fig
