@@ -14,8 +14,10 @@ Row numbers everywhere are 0-based data rows of the source file (the header is n
 
 from __future__ import annotations
 
+import csv
 import itertools
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -219,7 +221,7 @@ def load_table(
     if group is not None and group not in columns:
         raise DataError(
             f"{where}: no group column '{group}'{closest(group, columns)}; "
-            f"columns are {', '.join(columns)}"
+            f"columns are {', '.join(columns)}; pass one of them with --group COL"
         )
     reserved = {label_col, time_col, group}
     channel_cols = _channel_columns(where, df, channels, reserved)
@@ -230,16 +232,12 @@ def load_table(
     labels = df[label_col].to_numpy() if labelled else np.zeros(len(df), dtype=np.int64)
     source_rows = np.arange(len(df), dtype=np.int64)
     time_values = _time_column(where, df[time_col], time_col, lines) if time_col else None
-    groups = df[group].astype(str).to_numpy() if group else None
+    groups = _group_column(where, df[group], group, lines) if group else None
 
-    missing_label = pd.isna(df[label_col]).to_numpy() if labelled else np.zeros(len(df), dtype=bool)
-    if missing_label.any():
-        if nan != "drop":
-            row = int(np.flatnonzero(missing_label)[0])
-            raise DataError(
-                f"{where}: label column '{label_col}' is empty at {_row(row, lines)} "
-                f"({int(missing_label.sum())} rows in all); fill it in or pass --nan drop"
-            )
+    if labelled:
+        missing_label = _missing_labels(where, df[label_col], label_col, lines, nan)
+    else:
+        missing_label = np.zeros(len(df), dtype=bool)
     labels = _normalise_labels(labels)
 
     # 1. recordings: by group, else where time goes backwards, else one
@@ -278,6 +276,12 @@ def load_table(
                 f"all); clean the file or pass --nan drop or --nan interpolate"
             )
         keep = ~drop
+        if not keep.any():
+            raise DataError(
+                f"{where}: every one of the {len(keep)} rows has a missing or infinite value "
+                "or an empty label, so --nan drop leaves nothing; fill in the file or leave "
+                "the empty columns out with --channels"
+            )
         logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
         kept = np.flatnonzero(keep)
         breaks = np.flatnonzero(np.diff(kept) != 1) + 1
@@ -321,39 +325,117 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
-        raise DataError(f"{path}: the file is empty; expected a header row and data rows")
+        raise DataError(f"{path}: the file is empty; give a table with a header row and data rows")
     kind = _table_kind(path)
     if kind == "parquet":
         try:
             df = pd.read_parquet(path)
             lines = None
         except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from exc
+            raise DataError(
+                f"{path}: not a readable Parquet file ({_first_line(exc)}); check the file, "
+                "or save it again as Parquet (unique column names) or CSV"
+            ) from exc
     else:
         with open(path, "rb") as f:
             head = f.read(8192)
         if b"\x00" in head:
-            raise DataError(f"{path}: looks like a binary file, not a CSV text table")
+            raise DataError(
+                f"{path}: looks like a binary file, not a CSV text table; pass a CSV, or a "
+                "Parquet file named .parquet"
+            )
         sep = "\t" if path.suffix.lower() == ".tsv" else ","
         try:
-            df = pd.read_csv(path, sep=sep, encoding="utf-8", skip_blank_lines=False)
+            with warnings.catch_warnings():
+                # index_col=False: a first row longer than the header must not silently
+                # become the index (and shift every column); pandas warns instead
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                df = pd.read_csv(
+                    path, sep=sep, encoding="utf-8", skip_blank_lines=False, index_col=False
+                )
+        except pd.errors.ParserWarning:
+            raise DataError(
+                f"{path}: {_first_long_line(path, sep)} has more fields than the header; "
+                f"check for a missing column name or a stray {sep!r}"
+            ) from None
         except UnicodeDecodeError as exc:
             raise DataError(
-                f"{path}: not UTF-8 text (bad byte at position {exc.start}); "
-                "save the file as UTF-8 CSV"
+                f"{path}: not UTF-8 text ({_first_bad_byte(path)}); save the file as UTF-8 CSV"
             ) from exc
         except pd.errors.EmptyDataError as exc:
-            raise DataError(f"{path}: the file has no columns; expected a header row") from exc
+            raise DataError(
+                f"{path}: the file has no columns; add a header row of column names"
+            ) from exc
         except pd.errors.ParserError as exc:
-            raise DataError(f"{path}: not a valid CSV table ({_first_line(exc)})") from exc
+            raise DataError(
+                f"{path}: not a valid CSV table ({_first_line(exc)}); check the quotes and "
+                "that every line has as many fields as the header"
+            ) from exc
         if all(str(c).strip() == "" or str(c).startswith("Unnamed: ") for c in df.columns):
-            raise DataError(f"{path}: the first line holds no column names; expected a header row")
+            raise DataError(
+                f"{path}: the first line holds no column names; add a header row of column names"
+            )
+        _check_header(path, df, sep)
         blank = df.isna().all(axis=1).to_numpy()
         lines = np.flatnonzero(~blank) + 2  # 1-based, after the header
         df = df[~blank].reset_index(drop=True)
     if len(df) == 0:
-        raise DataError(f"{path}: the file has a header but no data rows")
+        raise DataError(f"{path}: the file has a header but no data rows; add data rows")
     return df, lines
+
+
+def _first_bad_byte(path: Path) -> str:
+    """``byte 0xe9 on line 3``: where UTF-8 decoding first fails (pandas' own position is
+    relative to a buffer, not the file)."""
+    line, pending = 1, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            data = pending + chunk
+            try:
+                data.decode("utf-8")
+                pending = b""
+            except UnicodeDecodeError as exc:
+                if exc.end < len(data) or exc.reason != "unexpected end of data":
+                    line += data.count(b"\n", 0, exc.start)
+                    return f"byte 0x{data[exc.start]:02x} on line {line}"
+                pending = data[exc.start :]  # a character cut by the chunk's end
+                data = data[: exc.start]
+            line += data.count(b"\n")
+    return f"byte 0x{pending[0]:02x} on line {line}" if pending else "a byte it cannot decode"
+
+
+def _first_long_line(path: Path, sep: str) -> str:
+    """``line N``: the first line with more fields than the header (for messages)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        rows = csv.reader(f, delimiter=sep)
+        header = next(rows, [])
+        for row in rows:
+            if len(row) > len(header):
+                return f"line {rows.line_num}"
+    return "a line"
+
+
+def _check_header(path: Path, df: pd.DataFrame, sep: str) -> None:
+    """Refuse headers pandas would quietly repair: repeated names, another separator."""
+    columns = [str(c) for c in df.columns]
+    if len(columns) == 1:
+        other = next((s for s in ",;\t|" if s in columns[0] and s != sep), None)
+        if other is not None:
+            raise DataError(
+                f"{path}: the header {columns[0]!r} is one column; the values seem separated "
+                f"by {other!r}: save the file with {sep!r} between values"
+            )
+    # pandas renames a repeated 'a' to 'a.1': a second label column would become a channel
+    if any(c.rpartition(".")[2].isdigit() for c in columns):
+        header = pd.read_csv(
+            path, sep=sep, header=None, nrows=1, dtype=str, encoding="utf-8", index_col=False
+        )
+        names = [n for n in header.iloc[0].tolist() if isinstance(n, str)]
+        twice = next((n for n in names if names.count(n) > 1), None)
+        if twice is not None:
+            raise DataError(
+                f"{path}: column '{twice}' appears more than once in the header; rename the repeats"
+            )
 
 
 def _first_line(exc: Exception) -> str:
@@ -378,7 +460,7 @@ def _find_column(
         if given not in columns:
             raise DataError(
                 f"{where}: no {what} column '{given}'{closest(given, columns)}; "
-                f"columns are {', '.join(columns)}"
+                f"columns are {', '.join(columns)}; pass one of them with {option} COL"
             )
         return given
     found = [c for c in columns if c.lower() in names]
@@ -402,14 +484,22 @@ def _channel_columns(
 ) -> list[str]:
     columns = list(df.columns)
     if channels:
+        twice = next((c for c in channels if channels.count(c) > 1), None)
+        if twice is not None:
+            raise DataError(
+                f"{where}: channel '{twice}' is named twice; remove the repeat from --channels"
+            )
         for c in channels:
             if c not in columns:
                 raise DataError(
                     f"{where}: no channel column '{c}'{closest(c, columns)}; "
-                    f"columns are {', '.join(columns)}"
+                    f"columns are {', '.join(columns)}; fix the name in --channels"
                 )
             if c in reserved:
-                raise DataError(f"{where}: '{c}' is the label, time or group column, not a channel")
+                raise DataError(
+                    f"{where}: '{c}' is the label, time or group column, not a channel; "
+                    "leave it out of --channels"
+                )
         return list(channels)
     picked = []
     for c in columns:
@@ -437,8 +527,8 @@ def _channel_columns(
             logger.info("%s: column '%s' is not numeric; not used as a channel", where, c)
     if not picked:
         raise DataError(
-            f"{where}: no numeric channel columns besides label/time/group; "
-            "name them with --channels a,b,c"
+            f"{where}: no numeric channel columns besides label/time/group (columns are "
+            f"{', '.join(columns)}); pass the channels with --channels a,b,c"
         )
     return picked
 
@@ -457,12 +547,39 @@ def _numeric_column(where: str, col: pd.Series, name: str, lines: np.ndarray | N
     return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _group_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
+    empty = pd.isna(col).to_numpy()
+    if empty.any():
+        row = int(np.flatnonzero(empty)[0])
+        raise DataError(
+            f"{where}: group column '{name}' is empty at {_row(row, lines)} "
+            f"({int(empty.sum())} rows in all); fill in the recording id of every row"
+        )
+    return _as_text(col.to_numpy())
+
+
+def _missing_labels(where: str, col: pd.Series, name: str, lines, nan: NanPolicy) -> np.ndarray:
+    """Rows without a class (empty or infinite); an error unless they are to be dropped."""
+    missing = pd.isna(col).to_numpy()
+    if pd.api.types.is_float_dtype(col):
+        missing = missing | np.isinf(col.to_numpy(dtype=np.float64, na_value=np.nan))
+    if missing.any() and nan != "drop":
+        row = int(np.flatnonzero(missing)[0])
+        value = col.iloc[row]
+        what = "empty" if pd.isna(value) else f"'{value}', not a class,"
+        raise DataError(
+            f"{where}: label column '{name}' is {what} at {_row(row, lines)} "
+            f"({int(missing.sum())} rows in all); fill it in or pass --nan drop"
+        )
+    return missing
+
+
 def _time_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     # numbers or dates, whichever reads more of the column; the rest are the bad values
     as_numbers = pd.to_numeric(col, errors="coerce")
-    as_dates = pd.to_datetime(col, errors="coerce", format="mixed")
+    as_dates = _parse_dates(col)
     parsed = as_numbers if as_numbers.notna().sum() >= as_dates.notna().sum() else as_dates
     bad = parsed.isna().to_numpy() & col.notna().to_numpy()
     if bad.any():
@@ -472,6 +589,25 @@ def _time_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
             "neither a number nor a date; fix it or pass --time COL for another column"
         )
     return parsed.to_numpy()
+
+
+def _parse_dates(col: pd.Series) -> pd.Series:
+    """Dates as time-zone-naive UTC (mixed zones compare correctly); NaT where unreadable."""
+    try:
+        dates = pd.to_datetime(col, errors="coerce", format="mixed", utc=True)
+    except (ValueError, TypeError, OverflowError):  # values pandas cannot even coerce
+        return pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_convert(None)
+    return dates
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """Labels or ids as strings, whatever objects a Parquet file held (bytes, lists)."""
+    try:
+        return values.astype(str)
+    except (ValueError, UnicodeDecodeError):
+        return np.array([str(v) for v in values])
 
 
 def _normalise_labels(labels: np.ndarray) -> np.ndarray:
@@ -484,7 +620,7 @@ def _normalise_labels(labels: np.ndarray) -> np.ndarray:
             out[ok] = labels[ok].astype(np.int64)
             return out
     if labels.dtype.kind == "O":
-        return labels.astype(str)
+        return _as_text(labels)
     return labels
 
 
@@ -494,7 +630,7 @@ def _check_classes(where: str, labels: np.ndarray, column: str) -> None:
         found = f"'{classes[0]}'" if len(classes) else "none"
         raise DataError(
             f"{where}: label column '{column}' holds one class only ({found}); "
-            "a classifier needs at least two"
+            "a classifier needs at least two: add data of another class, or check --label"
         )
 
 
@@ -532,7 +668,8 @@ def load_ts(
         if test.X[0].shape[0] != train.X[0].shape[0]:
             raise DataError(
                 f"{Path(test_path).name}: {test.X[0].shape[0]} channels, but the training "
-                f"file {path.name} has {train.X[0].shape[0]}"
+                f"file {path.name} has {train.X[0].shape[0]}; pass the test file of the same "
+                "dataset"
             )
     _check_classes(path.name, train.y, "class")
     return CaseDataset(name=path.stem.removesuffix("_TRAIN"), train=train, test=test)
@@ -546,9 +683,15 @@ def _read_ts(path: Path, nan: NanPolicy) -> Cases:
     try:
         X, y = load_from_ts_file(str(path))
     except Exception as exc:  # aeon raises IOError/ValueError/IndexError on malformed files
-        raise DataError(f"{path}: not a readable .ts file ({_first_line(exc)})") from exc
+        raise DataError(
+            f"{path}: not a readable .ts file ({_first_line(exc)}); check it follows the "
+            "UCR/UEA .ts format"
+        ) from exc
     if len(y) == 0:
-        raise DataError(f"{path}: the .ts file holds no cases")
+        raise DataError(
+            f"{path}: the .ts file holds no cases; check it is a UCR/UEA .ts file with "
+            "cases after @data"
+        )
     series = [np.asarray(x, dtype=np.float32) for x in X]
     for i, x in enumerate(series):
         if not np.isfinite(x).all():
@@ -570,7 +713,9 @@ def _read_ts(path: Path, nan: NanPolicy) -> Cases:
     series = [x for x, k in zip(series, keep) if k]
     y = np.asarray(y)[keep]
     if len(y) == 0:
-        raise DataError(f"{path.name}: every case has missing values")
+        raise DataError(
+            f"{path.name}: every case has missing values; fill them in or pass --nan interpolate"
+        )
     lengths = {x.shape[-1] for x in series}
     Xout = np.stack(series) if len(lengths) == 1 else series
     channels = [f"dim_{i}" for i in range(series[0].shape[0])]

@@ -53,7 +53,10 @@ class Normalizer:
             total += rows.sum(axis=0)
             total_sq += np.square(rows).sum(axis=0)
         if count == 0:
-            raise DataError("cannot fit normalisation on an empty training split")
+            raise DataError(
+                "cannot fit normalisation on an empty training split; use a larger train "
+                "fraction in --split"
+            )
         self.mean_ = total / count
         var = np.maximum(total_sq / count - np.square(self.mean_), 0.0)
         std = np.sqrt(var)

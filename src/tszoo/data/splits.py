@@ -62,15 +62,15 @@ def check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
     if len(fr) != 3 or any(not np.isfinite(f) or f < 0 for f in fr):
         raise DataError(
             f"split fractions {list(fractions)} must be three non-negative numbers "
-            "train,val,test, e.g. --split 0.8,0.1,0.1"
+            "train,val,test; use e.g. --split 0.8,0.1,0.1"
         )
     if abs(sum(fr) - 1.0) > 1e-6:
         raise DataError(
             f"split fractions {','.join(f'{f:g}' for f in fr)} sum to {sum(fr):g}, not 1; "
-            "e.g. --split 0.8,0.1,0.1"
+            "use e.g. --split 0.8,0.1,0.1"
         )
     if fr[0] == 0:
-        raise DataError("the train fraction must be above 0, e.g. --split 0.8,0.1,0.1")
+        raise DataError("the train fraction must be above 0; use e.g. --split 0.8,0.1,0.1")
     return fr  # type: ignore[return-value]
 
 
@@ -120,7 +120,7 @@ def plan_split(
     """
     check_window(window, stride)
     fractions = check_fractions(fractions)
-    _check_lengths(recordings, window)
+    _check_lengths(recordings, window, stride)
     rng = np.random.default_rng(seed)
     whole = make_windows(recordings, window, stride, label_rule=label_rule)
     classes = np.unique(recordings.labels)
@@ -155,13 +155,14 @@ def _name(recordings: Recordings) -> str:
     return recordings.source.rsplit("/", 1)[-1]
 
 
-def _check_lengths(recordings: Recordings, window: int) -> None:
+def _check_lengths(recordings: Recordings, window: int, stride: int) -> None:
     lengths = recordings.lengths
-    if lengths.max() < window:
-        raise DataError(
-            f"{_name(recordings)}: window={window} is longer than every recording "
-            f"(the longest has {lengths.max()} rows); use --window <= {lengths.max()}"
-        )
+    for name, value in (("window", window), ("stride", stride)):
+        if lengths.max() < value:
+            raise DataError(
+                f"{_name(recordings)}: {name}={value} is longer than every recording "
+                f"(the longest has {lengths.max()} rows); use --{name} <= {lengths.max()}"
+            )
     short = np.flatnonzero(lengths < window)
     if len(short):
         i = short[np.argmin(lengths[short])]
@@ -288,8 +289,8 @@ def grouped_kfold(
 
     check_window(window, stride)
     if n_folds < 2:
-        raise DataError(f"n_folds={n_folds}; cross-validation needs at least 2 folds")
-    _check_lengths(recordings, window)
+        raise DataError(f"n_folds={n_folds}; cross-validation needs 2 or more, use n_folds >= 2")
+    _check_lengths(recordings, window, stride)
     whole = make_windows(recordings, window, stride, label_rule=label_rule)
     groups = whole.recording
     per_class = [len(np.unique(groups[whole.y == c])) for c in np.unique(whole.y)]
