@@ -86,7 +86,7 @@ def _predict_windows(model, meta, normalizer, data, stride, time, group, nan, ba
     if missing:
         raise TszooError(
             f"{Path(data).name}: channel '{missing[0]}' the model was trained on is missing "
-            f"(trained on {', '.join(trained)})"
+            f"(trained on {', '.join(trained)}); add the column, or rename yours to match"
         )
     if extra:
         raise TszooError(
@@ -101,7 +101,7 @@ def _predict_windows(model, meta, normalizer, data, stride, time, group, nan, ba
     if len(windows) == 0:
         raise TszooError(
             f"{Path(data).name}: every recording is shorter than the model's window "
-            f"({window} rows); nothing to predict"
+            f"({window} rows); nothing to predict: pass recordings of at least {window} rows"
         )
     proba = np.concatenate(
         [model.predict_proba(normalizer.transform(X)) for X in windows.batches(batch_size)]
