@@ -184,15 +184,22 @@ def coverage_segments(windows: pd.DataFrame, splits: Sequence[str]) -> pd.DataFr
     -------
     DataFrame
         Columns ``recording, start, end, code``: maximal runs ``[start, end)`` of each
-        recording's rows 0 .. its last ``end_row``; ``code`` 0 is a gap no window covers.
+        recording's rows from its first ``start_row`` to its last ``end_row``; ``code`` 0
+        is a gap no window covers.
         Works on the window boundaries only, so it costs O(n_windows log n_windows).
     """
     rec = windows["recording"].to_numpy(np.int64)
+    start_row = windows["start_row"].to_numpy(np.int64)
+    end_row = windows["end_row"].to_numpy(np.int64)
+    # a recording spans its first window's start to its last window's end: in a file of
+    # several recordings the rows before its first are another recording's, not a gap
+    first_row = np.full(rec.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first_row, rec, start_row)
     lengths = np.zeros(rec.max() + 1, np.int64)
-    np.maximum.at(lengths, rec, windows["end_row"].to_numpy(np.int64))
+    np.maximum.at(lengths, rec, end_row - first_row[rec])
     offsets = np.concatenate([[0], np.cumsum(lengths)])  # recordings laid end to end
-    starts = offsets[rec] + windows["start_row"].to_numpy(np.int64)
-    ends = offsets[rec] + windows["end_row"].to_numpy(np.int64)
+    starts = offsets[rec] + start_row - first_row[rec]
+    ends = offsets[rec] + end_row - first_row[rec]
     bounds = np.unique(np.concatenate([offsets, starts, ends]))
     code = np.zeros(len(bounds) - 1, np.int64)
     split_of = pd.Categorical(windows["split"].astype(str), categories=list(splits)).codes
@@ -209,8 +216,8 @@ def coverage_segments(windows: pd.DataFrame, splits: Sequence[str]) -> pd.DataFr
     return pd.DataFrame(
         {
             "recording": seg_rec[begin],
-            "start": bounds[begin] - offsets[seg_rec[begin]],
-            "end": end - offsets[seg_rec[begin]],
+            "start": bounds[begin] - offsets[seg_rec[begin]] + first_row[seg_rec[begin]],
+            "end": end - offsets[seg_rec[begin]] + first_row[seg_rec[begin]],
             "code": code[begin],
         }
     )

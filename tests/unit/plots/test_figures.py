@@ -370,8 +370,7 @@ def test_coverage_segments_finds_splits_gaps_and_overlaps():
         [0, 0, 15, 1],  # two train windows merged
         [0, 15, 30, 0],  # gap
         [0, 30, 40, 4],
-        [1, 0, 10, 0],  # rows before the first window
-        [1, 10, 15, 2],
+        [1, 10, 15, 2],  # recording 1 starts at its first window (row 10), no gap before
         [1, 15, 20, 6],  # val and test overlap: a leak
         [1, 20, 25, 4],
     ]
