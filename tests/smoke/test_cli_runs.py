@@ -327,29 +327,48 @@ def test_resuming_a_complete_run_fits_nothing(compare_run: Path, monkeypatch):
     assert snapshot(compare_run / "models") == before
 
 
-def test_sigterm_leaves_finished_cells_and_resume_completes(csv_path, tmp_path):
-    out = tmp_path / "run"
-    args = [
-        Path(sys.executable).parent / "tszoo", "compare", "--data", csv_path, *DATA_ARGS, "--models",
-        "random_forest,hybrid_attention", "--seeds", "0", "--set", "random_forest.n_estimators=5",
-        "--set", "hybrid_attention.max_epochs=100000", "--set", "hybrid_attention.patience=100000",
-        "--out", out, "--quiet",
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_killed_compare_resumes_to_the_uninterrupted_results(csv_path, tmp_path, signum):
+    run_args = [
+        "compare", "--data", csv_path, *DATA_ARGS, "--models", "random_forest,hybrid_attention",
+        "--seeds", "0", "--set", "random_forest.n_estimators=5",
+        "--set", "hybrid_attention.max_epochs=150", "--set", "hybrid_attention.patience=150",
+        "--set", "hybrid_attention.n_filters=4", "--set", "hybrid_attention.hidden_size=8",
+        "--quiet",
     ]  # fmt: skip
-    proc = subprocess.Popen(list(map(str, args)), stderr=subprocess.PIPE, text=True)
+    # 1. a real process, signalled while it fits its second cell
+    out = tmp_path / "killed"
+    exe = Path(sys.executable).parent / "tszoo"
+    proc = subprocess.Popen(
+        list(map(str, [exe, *run_args, "--out", out])), stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 120
         while not (out / "results.csv").exists():  # the forest's cell is done
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGTERM)
+            time.sleep(0.05)
+        proc.send_signal(signum)
         stderr = proc.communicate(timeout=60)[1]
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and "--resume" in stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["cells_done"] == 1
     assert pd.read_csv(out / "results.csv")["model"].tolist() == ["random_forest"]
+    assert not (out / "models" / "hybrid_attention-seed0").exists()
+    # 2. resumed, it matches a run that was never interrupted
+    result = invoke("compare", "--resume", out, "--quiet")
+    assert result.exit_code == 0, stderr_of(result)
+    straight = tmp_path / "straight"
+    result = invoke(*run_args, "--out", straight)
+    assert result.exit_code == 0, stderr_of(result)
+    cols = ["model", "seed", *METRICS, "n_train", "n_val", "n_test", "epochs"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "results.csv")[cols], pd.read_csv(straight / "results.csv")[cols]
+    )
+    for name in ("per_class.csv", "confusion.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(out / name), pd.read_csv(straight / name))
 
 
 def test_report_redraws_from_saved_results(compare_run: Path, tmp_path):

@@ -39,10 +39,11 @@ from tszoo.models.registry import model_tags
 
 logger = logging.getLogger(__name__)
 
+# Written in this order after each cell: results.csv last, so a row there means a whole cell.
 TABLES = {
-    "results.csv": RESULT_COLUMNS,
     "per_class.csv": PER_CLASS_COLUMNS,
     "confusion.csv": CONFUSION_COLUMNS,
+    "results.csv": RESULT_COLUMNS,
 }
 
 
@@ -113,8 +114,8 @@ def _execute(
 ) -> RunOutcome:
     progress = progress or Progress()
     models, seeds = config.models or [], config.seeds
-    tables = {name: _read_table(run_dir / name, cols) for name, cols in TABLES.items()}
-    done = set(zip(tables["results.csv"]["model"], tables["results.csv"]["seed"], strict=True))
+    tables = _read_tables(run_dir)
+    done = _cells(tables["results.csv"])
     todo = [(seed, name) for seed in seeds for name in models if (name, seed) not in done]
     manifest.update(status="running", cells_total=len(models) * len(seeds), cells_done=len(done))
     runs.write_manifest(run_dir, manifest)
@@ -130,16 +131,17 @@ def _execute(
                     cell = _run_cell(
                         command, run_dir, name, config.params.get(name, {}), splits, seed, progress
                     )
-                    for table, rows in zip(TABLES, cell, strict=True):
+                    for table, rows in cell.items():
                         tables[table] = pd.concat(
                             [tables[table], pd.DataFrame(rows)], ignore_index=True
                         )
                         runs.write_table(run_dir / table, tables[table])
-                    manifest["cells_done"] += 1
+                    manifest["cells_done"] = len(tables["results.csv"])
                     runs.write_manifest(run_dir, manifest)
                     progress.cell_done()
     except KeyboardInterrupt:
-        manifest.update(status="interrupted", ended_utc=runs.utc_now())
+        done = len(_read_tables(run_dir)["results.csv"])  # the signal may come between writes
+        manifest.update(status="interrupted", ended_utc=runs.utc_now(), cells_done=done)
         runs.write_manifest(run_dir, manifest)
         raise RunInterrupted(
             f"interrupted after {manifest['cells_done']} of {manifest['cells_total']} cells; "
@@ -165,8 +167,8 @@ def _run_cell(
     splits: DataSplits,
     seed: int,
     progress: Progress,
-) -> tuple[list[dict], list[dict], list[dict]]:
-    """Fit, score and save one cell; return its rows for the three tables."""
+) -> dict[str, list[dict]]:
+    """Fit, score and save one cell; return its rows for each table, in writing order."""
     cell = cell_name(name, seed)
     target = run_dir / "model" if command == "train" else run_dir / "models" / cell
     if target.exists():  # left by a run stopped after saving the model, before its rows
@@ -179,13 +181,38 @@ def _run_cell(
     logger.info(
         "%s seed %d: accuracy %.3f, macro F1 %.3f", name, seed, row["accuracy"], row["f1_macro"]
     )
-    return [row], result.per_class, result.confusion
+    return {
+        "per_class.csv": result.per_class,
+        "confusion.csv": result.confusion,
+        "results.csv": [row],
+    }
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
-        return pd.DataFrame(columns=list(columns))
-    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+def _cells(table: pd.DataFrame) -> set[tuple[str, int]]:
+    return set(_cells_of_rows(table))
+
+
+def _read_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
+    """The run's tables so far, keeping only the rows of cells listed in ``results.csv``
+    (a run stopped between two writes may have a cell's per-class rows and not its result)."""
+    tables = {}
+    for name, columns in TABLES.items():
+        path = run_dir / name
+        tables[name] = (
+            pd.read_csv(path, keep_default_na=False, na_values=[""])
+            if path.exists()
+            else pd.DataFrame(columns=list(columns))
+        )
+    done = _cells(tables["results.csv"])
+    for name in ("per_class.csv", "confusion.csv"):
+        table = tables[name]
+        keep = [cell in done for cell in _cells_of_rows(table)]
+        tables[name] = table[keep].reset_index(drop=True)
+    return tables
+
+
+def _cells_of_rows(table: pd.DataFrame) -> list[tuple[str, int]]:
+    return list(zip(table["model"], table["seed"].astype(int), strict=True))
 
 
 @contextmanager
