@@ -92,12 +92,13 @@ class MultiRocketHydraClassifier(BaseClassifier):
             self.hydra_ = self._make_hydra().fit(X)
             self.multirocket_ = MultiRocket(n_jobs=self.n_jobs, random_state=self.random_state)
             self.multirocket_.fit(X)
-        # 2. features, each family scaled on the training data
+        # 2. features, each family scaled on the training data (each transform runs once)
         hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
         self.hydra_scale_ = _fit_sparse_scale(hydra)
-        self.scaler_ = StandardScaler().fit(self.multirocket_.transform(X))
+        multirocket = self.multirocket_.transform(X)
+        self.scaler_ = StandardScaler().fit(multirocket)
         # 3. ridge on the concatenation
-        features = self._features(X)
+        features = self._scaled(hydra, multirocket)
         self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
         self.ridge_.fit(features, y)
 
@@ -115,10 +116,12 @@ class MultiRocketHydraClassifier(BaseClassifier):
     def _features(self, X: np.ndarray) -> np.ndarray:
         # (n, C, T) -> (n, n_hydra + n_multirocket)
         hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
+        return self._scaled(hydra, self.multirocket_.transform(X))
+
+    def _scaled(self, hydra: np.ndarray, multirocket: np.ndarray) -> np.ndarray:
         mean, scale = self.hydra_scale_
         hydra = (hydra - mean) * (hydra != 0) / scale
-        multirocket = self.scaler_.transform(self.multirocket_.transform(X))
-        return np.concatenate([hydra, multirocket], axis=1)
+        return np.concatenate([hydra, self.scaler_.transform(multirocket)], axis=1)
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         features = self._features(to_length(X, self.n_timepoints_))
