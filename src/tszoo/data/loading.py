@@ -18,6 +18,8 @@ import csv
 import itertools
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -211,28 +213,14 @@ def load_table(
     path = Path(path)
     df, lines = _read_table(path)
     where = f"{path.name}"
-    columns = [str(c) for c in df.columns]
-    df.columns = columns
-
-    label_col = _find_column(
-        where, columns, label, LABEL_NAMES, "label", "--label", required=labelled
+    df.columns = [str(c) for c in df.columns]
+    cols = table_columns(
+        where, df, label=label, time=time, channels=channels, group=group, labelled=labelled
     )
-    time_col = _find_column(where, columns, time, TIME_NAMES, "time", "--time", required=False)
-    if group is not None and group not in columns:
-        raise DataError(
-            f"{where}: no group column '{group}'{closest(group, columns)}; "
-            f"columns are {', '.join(columns)}; pass one of them with --group COL"
-        )
-    reserved = {label_col, time_col, group}
-    channel_cols = _channel_columns(where, df, channels, reserved)
-
-    values = np.empty((len(df), len(channel_cols)), dtype=np.float32)
-    for j, col in enumerate(channel_cols):
-        values[:, j] = _numeric_column(where, df[col], col, lines)
+    label_col, channel_cols = cols.label, cols.channels
+    values, time_values, groups = table_arrays(where, df, cols, lines)
     labels = df[label_col].to_numpy() if labelled else np.zeros(len(df), dtype=np.int64)
     source_rows = np.arange(len(df), dtype=np.int64)
-    time_values = _time_column(where, df[time_col], time_col, lines) if time_col else None
-    groups = _group_column(where, df[group], group, lines) if group else None
 
     if labelled:
         missing_label = _missing_labels(where, df[label_col], label_col, lines, nan)
@@ -268,20 +256,10 @@ def load_table(
     drop = bad.any(axis=1) | missing_label
     if drop.any():
         if nan == "error":
-            rows, cols = np.nonzero(bad)
-            col = channel_cols[cols[0]]
-            raise DataError(
-                f"{where}: column '{col}' has a missing or infinite value at "
-                f"{_row(int(source_rows[rows[0]]), lines)} ({len(rows)} such values in "
-                f"all); clean the file or pass --nan drop or --nan interpolate"
-            )
+            check_finite(where, bad, channel_cols, source_rows, lines)
         keep = ~drop
         if not keep.any():
-            raise DataError(
-                f"{where}: every one of the {len(keep)} rows has a missing or infinite value "
-                "or an empty label, so --nan drop leaves nothing; fill in the file or leave "
-                "the empty columns out with --channels"
-            )
+            raise nothing_left_error(where, len(keep))
         logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
         kept = np.flatnonzero(keep)
         breaks = np.flatnonzero(np.diff(kept) != 1) + 1
@@ -316,27 +294,120 @@ def load_table(
     return recordings
 
 
+@dataclass(frozen=True)
+class TableColumns:
+    """Which columns of a table are the label, time, recording id and channels."""
+
+    label: str | None
+    time: str | None
+    group: str | None
+    channels: list[str]
+
+
+def table_columns(
+    where: str,
+    df: pd.DataFrame,
+    *,
+    label: str | None,
+    time: str | None,
+    channels: list[str] | None,
+    group: str | None,
+    labelled: bool,
+) -> TableColumns:
+    """Find the label, time, group and channel columns of ``df`` (see :func:`load_table`)."""
+    columns = list(df.columns)
+    label_col = _find_column(
+        where, columns, label, LABEL_NAMES, "label", "--label", required=labelled
+    )
+    time_col = _find_column(where, columns, time, TIME_NAMES, "time", "--time", required=False)
+    if group is not None and group not in columns:
+        raise DataError(
+            f"{where}: no group column '{group}'{closest(group, columns)}; "
+            f"columns are {', '.join(columns)}; pass one of them with --group COL"
+        )
+    reserved = {label_col, time_col, group}
+    channel_cols = _channel_columns(where, df, channels, reserved)
+    return TableColumns(label_col, time_col, group, channel_cols)
+
+
+def table_arrays(
+    where: str, df: pd.DataFrame, cols: TableColumns, lines: np.ndarray | None, first: int = 0
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Channel values ``(n_rows, n_channels)`` float32, time values and recording ids.
+
+    ``first`` is the source-file row of ``df``'s first row (for messages); ``lines`` the
+    file line of each row of ``df``, for text files.
+    """
+    values = np.empty((len(df), len(cols.channels)), dtype=np.float32)
+    for j, col in enumerate(cols.channels):
+        values[:, j] = _numeric_column(where, df[col], col, lines, first)
+    time_values = _time_column(where, df[cols.time], cols.time, lines, first) if cols.time else None
+    groups = _group_column(where, df[cols.group], cols.group, lines, first) if cols.group else None
+    return values, time_values, groups
+
+
+def check_finite(
+    where: str,
+    bad: np.ndarray,
+    channels: list[str],
+    source_rows: np.ndarray,
+    lines: np.ndarray | None,
+    first: int = 0,
+    scope: str = "in all",
+) -> None:
+    """Refuse missing or infinite values: ``bad`` is ``(n_rows, n_channels)``, True where one is."""
+    rows, cols = np.nonzero(bad)
+    if len(rows):
+        raise DataError(
+            f"{where}: column '{channels[cols[0]]}' has a missing or infinite value at "
+            f"{_row(int(source_rows[rows[0]]) - first, lines, first)} ({len(rows)} such values "
+            f"{scope}); clean the file or pass --nan drop or --nan interpolate"
+        )
+
+
+def nothing_left_error(where: str, n_rows: int) -> DataError:
+    return DataError(
+        f"{where}: every one of the {n_rows} rows has a missing or infinite value "
+        "or an empty label, so --nan drop leaves nothing; fill in the file or leave "
+        "the empty columns out with --channels"
+    )
+
+
 def _table_kind(path: Path) -> str:
     return TABLE_SUFFIXES.get(path.suffix.lower(), "csv")
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The table, and for text files the file line of each data row (for messages)."""
+    check_table_file(path)
+    if _table_kind(path) == "parquet":
+        with parquet_errors(path):
+            df = pd.read_parquet(path)
+        lines = None
+    else:
+        sep = csv_separator(path)
+        with csv_errors(path, sep):
+            df = pd.read_csv(path, sep=sep, **CSV_OPTIONS)
+        check_csv_header(path, df, sep)
+        df, lines = drop_blank_rows(df)
+    if len(df) == 0:
+        raise no_rows_error(path)
+    return df, lines
+
+
+# Shared with tszoo.data.streaming, which reads the same files a chunk of rows at a time.
+# index_col=False: a first row longer than the header must not silently become the index
+# (and shift every column); pandas warns instead, and csv_errors makes that an error.
+CSV_OPTIONS = {"encoding": "utf-8", "skip_blank_lines": False, "index_col": False}
+
+
+def check_table_file(path: Path) -> None:
+    """Refuse a missing or empty file, and binary data under a text table's name."""
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; give a table with a header row and data rows")
-    kind = _table_kind(path)
-    if kind == "parquet":
-        try:
-            df = pd.read_parquet(path)
-            lines = None
-        except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataError(
-                f"{path}: not a readable Parquet file ({_first_line(exc)}); check the file, "
-                "or save it again as Parquet (unique column names) or CSV"
-            ) from exc
-    else:
+    if _table_kind(path) == "csv":
         with open(path, "rb") as f:
             head = f.read(8192)
         if b"\x00" in head:
@@ -344,44 +415,74 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
                 f"{path}: looks like a binary file, not a CSV text table; pass a CSV, or a "
                 "Parquet file named .parquet"
             )
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        try:
-            with warnings.catch_warnings():
-                # index_col=False: a first row longer than the header must not silently
-                # become the index (and shift every column); pandas warns instead
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                df = pd.read_csv(
-                    path, sep=sep, encoding="utf-8", skip_blank_lines=False, index_col=False
-                )
-        except pd.errors.ParserWarning:
-            raise DataError(
-                f"{path}: {_first_long_line(path, sep)} has more fields than the header; "
-                f"check for a missing column name or a stray {sep!r}"
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"{path}: not UTF-8 text ({_first_bad_byte(path)}); save the file as UTF-8 CSV"
-            ) from exc
-        except pd.errors.EmptyDataError as exc:
-            raise DataError(
-                f"{path}: the file has no columns; add a header row of column names"
-            ) from exc
-        except pd.errors.ParserError as exc:
-            raise DataError(
-                f"{path}: not a valid CSV table ({_first_line(exc)}); check the quotes and "
-                "that every line has as many fields as the header"
-            ) from exc
-        if all(str(c).strip() == "" or str(c).startswith("Unnamed: ") for c in df.columns):
-            raise DataError(
-                f"{path}: the first line holds no column names; add a header row of column names"
-            )
-        _check_header(path, df, sep)
-        blank = df.isna().all(axis=1).to_numpy()
-        lines = np.flatnonzero(~blank) + 2  # 1-based, after the header
-        df = df[~blank].reset_index(drop=True)
-    if len(df) == 0:
-        raise DataError(f"{path}: the file has a header but no data rows; add data rows")
-    return df, lines
+
+
+def csv_separator(path: Path) -> str:
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+@contextmanager
+def parquet_errors(path: Path) -> Iterator[None]:
+    """Turn whatever pyarrow raises on a broken file into one DataError."""
+    try:
+        yield
+    except DataError:
+        raise
+    except Exception as exc:  # pyarrow raises several unrelated types
+        raise DataError(
+            f"{path}: not a readable Parquet file ({_first_line(exc)}); check the file, "
+            "or save it again as Parquet (unique column names) or CSV"
+        ) from exc
+
+
+@contextmanager
+def csv_errors(path: Path, sep: str) -> Iterator[None]:
+    """Turn pandas' CSV parsing errors (and warnings about shifted columns) into DataErrors."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            yield
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{path}: {_first_long_line(path, sep)} has more fields than the header; "
+            f"check for a missing column name or a stray {sep!r}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not UTF-8 text ({_first_bad_byte(path)}); save the file as UTF-8 CSV"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(
+            f"{path}: the file has no columns; add a header row of column names"
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise DataError(
+            f"{path}: not a valid CSV table ({_first_line(exc)}); check the quotes and "
+            "that every line has as many fields as the header"
+        ) from exc
+
+
+def check_csv_header(path: Path, df: pd.DataFrame, sep: str) -> None:
+    """Refuse a first line without column names, and headers pandas would quietly repair."""
+    if all(str(c).strip() == "" or str(c).startswith("Unnamed: ") for c in df.columns):
+        raise DataError(
+            f"{path}: the first line holds no column names; add a header row of column names"
+        )
+    _check_header(path, df, sep)
+
+
+def drop_blank_rows(df: pd.DataFrame, first_line: int = 2) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows that are not blank, renumbered from 0, and the file line of each (1-based).
+
+    ``first_line`` is the file line of ``df``'s first row (2: just after the header).
+    """
+    blank = df.isna().all(axis=1).to_numpy()
+    lines = np.flatnonzero(~blank) + first_line
+    return df[~blank].reset_index(drop=True), lines
+
+
+def no_rows_error(path: Path) -> DataError:
+    return DataError(f"{path}: the file has a header but no data rows; add data rows")
 
 
 def _first_bad_byte(path: Path) -> str:
@@ -443,8 +544,9 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _row(row: int, lines: np.ndarray | None) -> str:
-    return f"row {row} (line {lines[row]})" if lines is not None else f"row {row}"
+def _row(row: int, lines: np.ndarray | None, first: int = 0) -> str:
+    """``row N (line L)`` for row ``row`` of a table whose first row is source row ``first``."""
+    return f"row {first + row} (line {lines[row]})" if lines is not None else f"row {first + row}"
 
 
 def _find_column(
@@ -533,7 +635,9 @@ def _channel_columns(
     return picked
 
 
-def _numeric_column(where: str, col: pd.Series, name: str, lines: np.ndarray | None) -> np.ndarray:
+def _numeric_column(
+    where: str, col: pd.Series, name: str, lines: np.ndarray | None, first: int = 0
+) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     parsed = pd.to_numeric(col, errors="coerce")
@@ -542,17 +646,17 @@ def _numeric_column(where: str, col: pd.Series, name: str, lines: np.ndarray | N
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"{where}: column '{name}' has a non-numeric value {col.iloc[row]!r} at "
-            f"{_row(row, lines)}; fix the value or leave '{name}' out with --channels"
+            f"{_row(row, lines, first)}; fix the value or leave '{name}' out with --channels"
         )
     return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _group_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
+def _group_column(where: str, col: pd.Series, name: str, lines, first: int = 0) -> np.ndarray:
     empty = pd.isna(col).to_numpy()
     if empty.any():
         row = int(np.flatnonzero(empty)[0])
         raise DataError(
-            f"{where}: group column '{name}' is empty at {_row(row, lines)} "
+            f"{where}: group column '{name}' is empty at {_row(row, lines, first)} "
             f"({int(empty.sum())} rows in all); fill in the recording id of every row"
         )
     return _as_text(col.to_numpy())
@@ -574,7 +678,7 @@ def _missing_labels(where: str, col: pd.Series, name: str, lines, nan: NanPolicy
     return missing
 
 
-def _time_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
+def _time_column(where: str, col: pd.Series, name: str, lines, first: int = 0) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     # numbers or dates, whichever reads more of the column; the rest are the bad values
@@ -585,7 +689,7 @@ def _time_column(where: str, col: pd.Series, name: str, lines) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{where}: time column '{name}' has {col.iloc[row]!r} at {_row(row, lines)}, "
+            f"{where}: time column '{name}' has {col.iloc[row]!r} at {_row(row, lines, first)}, "
             "neither a number nor a date; fix it or pass --time COL for another column"
         )
     return parsed.to_numpy()
@@ -643,14 +747,25 @@ def _interpolate(
         block = values[a:b]
         if not np.isnan(block).any():
             continue
-        empty = np.isnan(block).all(axis=0)
-        if empty.any():
-            raise DataError(
-                f"{where}: channel '{channels[int(np.flatnonzero(empty)[0])]}' has no values "
-                f"in recording '{ids[i]}' to interpolate from; use --nan drop"
-            )
-        values[a:b] = pd.DataFrame(block).interpolate(limit_direction="both").to_numpy()
+        check_interpolable(where, block, ids[i], channels)
+        values[a:b] = interpolate_gaps(block)
     return values
+
+
+def interpolate_gaps(block: np.ndarray) -> np.ndarray:
+    """Fill the NaNs of each column of ``block`` (rows of one recording) linearly between
+    its neighbours; leading and trailing NaNs take the nearest value."""
+    return pd.DataFrame(block).interpolate(limit_direction="both").to_numpy()
+
+
+def check_interpolable(where: str, block: np.ndarray, rec_id: str, channels: list[str]) -> None:
+    """Refuse a channel with no value at all in a recording: nothing to interpolate from."""
+    empty = np.isnan(block).all(axis=0)
+    if empty.any():
+        raise DataError(
+            f"{where}: channel '{channels[int(np.flatnonzero(empty)[0])]}' has no values "
+            f"in recording '{rec_id}' to interpolate from; use --nan drop"
+        )
 
 
 # ----------------------------------------------------------------------------- .ts
