@@ -421,21 +421,48 @@ def predict(
     time: TimeOpt = None,
     group: GroupOpt = None,
     nan: NanOpt = "error",
+    chunk_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Rows read at a time from CSV/Parquet (default 250,000); 0: all at once.",
+            show_default=False,
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Windows predicted at a time (default 4096; 256 for multirocket_hydra).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Predict every window of a recording with a saved model; one row per window."""
-    from tszoo.inference import run_predict
+    """Predict every window of a recording with a saved model; one row per window.
+
+    The file is read a chunk of rows at a time and the rows are written as they are
+    predicted, so memory does not grow with the file.
+    """
+    from tszoo.data.streaming import DEFAULT_CHUNK_ROWS
+    from tszoo.inference import predict_stream
 
     def work():
         _check_choice("--nan", nan, NAN_CHOICES)
-        return run_predict(model, data, stride=stride, out=out, time=time, group=group, nan=nan)
+        return predict_stream(
+            model,
+            data,
+            out=out,
+            stride=stride,
+            time=time,
+            group=group,
+            nan=nan,
+            batch_size=batch_size,
+            chunk_rows=DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
+        )
 
-    table = _run(work, quiet=quiet, debug=debug)
-    if out is None:
-        sys.stdout.write(table.to_csv(index=False))
-    else:
-        console.print(f"wrote {len(table)} predicted windows to {out}")
+    n_windows = _run(work, quiet=quiet, debug=debug)
+    if out is not None:
+        console.print(f"wrote {n_windows} predicted windows to {out}")
 
 
 @app.command()
