@@ -478,6 +478,86 @@ def report(
     console.print(f"report: {path}")
 
 
+@app.command()
+def benchmark(
+    datasets: Annotated[
+        str | None, typer.Option(help="Datasets, comma-separated: bundled names or files.")
+    ] = None,
+    models: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,
+    seeds: Annotated[str | None, typer.Option(help="Seeds, comma-separated (default 0).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes on this machine (default 1).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run the cells on a Dask cluster: its scheduler, tcp://HOST:PORT."),
+    ] = None,
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    split: SplitOpt = None,
+    label: LabelOpt = None,
+    time: TimeOpt = None,
+    group: GroupOpt = None,
+    channels: ChannelsOpt = None,
+    nan: NanOpt = None,
+    label_rule: LabelRuleOpt = None,
+    normalise: NormaliseOpt = None,
+    set_: SetOpt = None,
+    out: RunOutOpt = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Run the cells missing from this benchmark run.")
+    ] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Fit every model on every dataset and seed, in parallel; rank the models."""
+    from tszoo.config import parse_sets
+    from tszoo.evaluation.grid import RANK_METRIC, resume_benchmark, run_benchmark
+
+    def work():
+        options = _data_options(
+            None, None, window, stride, split, label, time, group, channels, nan, label_rule,
+            normalise,
+        )  # fmt: skip
+        where = {
+            "workers": 1 if workers is None else workers,
+            "scheduler": scheduler,
+            "progress": _progress(quiet),
+        }
+        if resume is not None:
+            given = [k.replace("_", "-") for k, v in options.items() if v is not None]
+            given += [k for k, v in {"datasets": datasets, "models": models, "seeds": seeds,
+                                     "set": set_, "out": out}.items() if v]  # fmt: skip
+            if given:
+                raise TszooError(
+                    f"--resume takes the grid from the run's config.yaml; drop --{given[0]}"
+                )
+            return resume_benchmark(resume, **where)
+        return run_benchmark(
+            _parse_list(datasets) or [],
+            _parse_list(models) or [],
+            _parse_seeds(seeds) if seeds is not None else [0],
+            params=parse_sets(set_),
+            data=options,
+            out=out,
+            **where,
+        )
+
+    outcome = _run(work, quiet=quiet, debug=debug)
+    table = Table(title=f"Test {RANK_METRIC}, mean over seeds")
+    table.add_column("dataset")
+    for model in outcome.means.columns:
+        table.add_column(escape(str(model)), justify="right")
+    for dataset, row in outcome.means.iterrows():
+        table.add_row(escape(str(dataset)), *("" if v != v else f"{v:.3f}" for v in row))
+    ranks = dict(zip(outcome.ranks["model"], outcome.ranks["mean_rank"]))
+    table.add_row("[bold]mean rank", *(f"[bold]{ranks[m]:.2f}" for m in outcome.means.columns))
+    console.print(table)
+    console.print(f"cells run now: {len(outcome.cells_run)}")
+    console.print(f"run directory: {outcome.run_dir}")
+    console.print(f"report: {outcome.report}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="tszoo")
