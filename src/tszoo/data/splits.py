@@ -4,9 +4,10 @@ Windows overlap, so a random split of windows puts the same raw rows into traini
 test. tszoo splits *rows* instead, and cuts windows inside each split's rows only:
 
 1. by whole recordings, when every class has enough recordings for every split;
-2. otherwise each recording is cut into contiguous blocks, the blocks of each class are
-   shuffled and dealt to the splits, neighbouring blocks of one split are merged, and
-   windows are cut inside the merged segments.
+2. otherwise each recording is cut into contiguous blocks of one label (about 10 per class
+   and recording, and wherever the label changes), the blocks of each class are shuffled
+   and dealt to the splits, neighbouring blocks of one split are merged, and windows are
+   cut inside the merged segments.
 
 Either way no raw row belongs to two splits. Ready-made cases (``.ts``, bundled datasets)
 are independent of each other, so they are split by case, keeping any given test split.
@@ -14,7 +15,6 @@ are independent of each other, so they are split by case, keeping any given test
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -210,16 +210,13 @@ def _split_by_recordings(
 def _split_by_blocks(
     recordings: Recordings, window: int, fractions, rng: np.random.Generator, n_blocks: int
 ) -> SplitPlan:
-    """Cut recordings into blocks, deal each class's blocks to the splits, merge neighbours."""
+    """Cut recordings into blocks of one label, deal each class's blocks to the splits, merge
+    neighbours."""
     n_active = sum(f > 0 for f in fractions)
     classes, codes = np.unique(recordings.labels, return_inverse=True)
-    blocks = []
-    for a, b in contiguous_segments(recordings):
-        k = int(min(n_blocks, max((b - a) // window, 1)))
-        edges = np.linspace(a, b, k + 1).round().astype(np.int64)
-        blocks.extend(itertools.pairwise(edges))
-    blocks = np.array(blocks, dtype=np.int64)
-    main = np.array([np.bincount(codes[a:b], minlength=len(classes)).argmax() for a, b in blocks])
+    segments = contiguous_segments(recordings)
+    blocks = np.concatenate([_segment_blocks(codes, a, b, n_blocks, window) for a, b in segments])
+    main = codes[blocks[:, 0]]  # every block holds one label
     assignment = np.empty(len(blocks), dtype=np.int64)
     for k, cls in enumerate(classes):
         members = np.flatnonzero(main == k)
@@ -237,6 +234,34 @@ def _split_by_blocks(
         plan[name] = _merge_adjacent(mine, recordings)
     logger.info("split by blocks: %d blocks of <= %d per recording", len(blocks), n_blocks)
     return SplitPlan("blocks", plan)
+
+
+def _segment_blocks(codes: np.ndarray, a: int, b: int, n_blocks: int, window: int) -> np.ndarray:
+    """``(n_blocks, 2)`` blocks of the unbroken run of rows ``[a, b)``, each of one label.
+
+    A run of one label is cut into ``n_blocks`` equal blocks (fewer if they would be shorter
+    than a window). A run whose label changes (a long recording of several activities, say)
+    is cut where it changes, and each stretch of one label further into equal blocks no
+    longer than a ``n_blocks``-th of all that label's rows in the run, so that every class
+    has blocks to deal and each split gets about its share of each class's rows.
+    """
+    change = np.flatnonzero(codes[a + 1 : b] != codes[a : b - 1]) + a + 1
+    if len(change) == 0:
+        k = min(n_blocks, max((b - a) // window, 1))
+        edges = np.linspace(a, b, k + 1).round().astype(np.int64)
+        return np.column_stack([edges[:-1], edges[1:]])
+    starts, ends = np.r_[a, change], np.r_[change, b]
+    label, length = codes[starts], ends - starts
+    total = np.bincount(label, weights=length).astype(np.int64)  # rows of each label
+    k = np.minimum(n_blocks, np.maximum(total // window, 1))
+    longest = -(-total // k)  # ceil
+    pieces = -(-length // longest[label])  # 1 for all but a few long stretches
+    blocks = [np.column_stack([starts, ends])[pieces == 1]]
+    for s, e, m in zip(starts[pieces > 1], ends[pieces > 1], pieces[pieces > 1]):
+        edges = np.linspace(s, e, m + 1).round().astype(np.int64)
+        blocks.append(np.column_stack([edges[:-1], edges[1:]]))
+    blocks = np.concatenate(blocks)
+    return blocks[np.argsort(blocks[:, 0], kind="stable")]
 
 
 def _merge_adjacent(segments: np.ndarray, recordings: Recordings) -> np.ndarray:

@@ -55,6 +55,39 @@ def test_few_recordings_split_by_blocks(four_recordings):
     assert len(parts["train"]) > 0.6 * (4 * ((200 - 10) // 5 + 1))
 
 
+def test_one_long_recording_of_many_activities_is_split_at_its_label_changes(
+    recordings_factory,
+):
+    # one recording, three classes in runs of 500 rows: 10 equal blocks would each hold
+    # every class, and a class would be the main one of no block
+    labels = (np.arange(30_000) // 500) % 3
+    rec = recordings_factory([30_000], [labels])
+    plan = plan_split(rec, 50, 10, seed=0)
+    assert plan.mode == "blocks"
+    parts = plan.windows(rec, 50, 10)
+    assert_leak_free(parts)
+    assert all(set(w.y.tolist()) == {0, 1, 2} for w in parts.values())
+    rows = {name: (seg[:, 1] - seg[:, 0]).sum() for name, seg in plan.segments.items()}
+    assert sum(rows.values()) == 30_000  # every row is dealt to one split
+    for name, share in zip(SPLITS, (0.8, 0.1, 0.1)):
+        assert abs(rows[name] / 30_000 - share) < 0.03, rows
+    # no segment of a split crosses a label change except where neighbours merged: the
+    # windows of each split are pure (none was dropped for a mixed label at a block edge)
+    n_pure = sum(len(w) for w in parts.values())
+    assert n_pure > 0.85 * ((30_000 - 50) // 10 + 1)
+
+
+def test_a_long_stretch_of_one_label_is_cut_to_keep_the_shares(recordings_factory):
+    # one activity fills 90 % of the recording: cut only at the label change, it would be
+    # one block, and whichever split drew it would get 90 % of the rows
+    labels = np.r_[np.zeros(9_000, dtype=int), np.ones(1_000, dtype=int)]
+    rec = recordings_factory([10_000], [labels])
+    plan = plan_split(rec, 20, 5, (0.6, 0.2, 0.2), seed=0)
+    rows = {name: (seg[:, 1] - seg[:, 0]).sum() for name, seg in plan.segments.items()}
+    assert rows["train"] / 10_000 > 0.4 and rows["val"] > 0 and rows["test"] > 0, rows
+    assert_leak_free(plan.windows(rec, 20, 5))
+
+
 def test_same_seed_same_plan_other_seed_other_plan(four_recordings):
     a = plan_split(four_recordings, 10, 5, seed=3).segments["test"]
     b = plan_split(four_recordings, 10, 5, seed=3).segments["test"]
