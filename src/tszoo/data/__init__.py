@@ -16,7 +16,7 @@ from tszoo.data.loading import (
 from tszoo.data.pipeline import DataSplits, prepare_splits
 from tszoo.data.preprocessing import Normalizer
 from tszoo.data.splits import SplitPlan, grouped_kfold, plan_split, split_cases
-from tszoo.data.windows import Windows, make_windows, sliding_windows
+from tszoo.data.windows import WindowArray, Windows, make_windows, sliding_windows
 
 __all__ = [
     "BUNDLED_DATASETS",
@@ -25,6 +25,7 @@ __all__ = [
     "Normalizer",
     "Recordings",
     "SplitPlan",
+    "WindowArray",
     "Windows",
     "grouped_kfold",
     "load_bundled",

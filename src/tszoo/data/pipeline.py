@@ -13,7 +13,7 @@ import pandas as pd
 from tszoo.data.loading import CaseDataset, Cases, NanPolicy, Recordings, load_data
 from tszoo.data.preprocessing import Method, Normalizer
 from tszoo.data.splits import SPLITS, Strategy, plan_split, split_cases
-from tszoo.data.windows import LabelRule, Windows
+from tszoo.data.windows import LabelRule, WindowArray, Windows
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +51,22 @@ class DataSplits:
     def get(self, split: str) -> Windows | Cases:
         return {"train": self.train, "val": self.val, "test": self.test}[split]
 
-    def arrays(self, split: str) -> tuple[np.ndarray | list[np.ndarray], np.ndarray]:
+    def arrays(
+        self, split: str, *, lazy: bool = False
+    ) -> tuple[np.ndarray | list[np.ndarray] | WindowArray, np.ndarray]:
         """Normalised ``(X, y)`` of one split; ``X`` is ``(n_cases, n_channels, n_timepoints)``
-        or, for unequal-length cases, a list of ``(n_channels, n_timepoints_i)`` arrays."""
+        or, for unequal-length cases, a list of ``(n_channels, n_timepoints_i)`` arrays.
+
+        ``lazy=True`` gives windows as a :class:`WindowArray`: every model takes it, and
+        windows are copied (and normalised) only a batch at a time. Cases are in memory
+        already and come as arrays either way.
+        """
         part = self.get(split)
-        X = part.to_numpy() if isinstance(part, Windows) else part.X
-        return self.normalizer.transform(X), part.y
+        if isinstance(part, Windows):
+            if lazy:
+                return WindowArray(part, self.normalizer.transform), part.y
+            return self.normalizer.transform(part.to_numpy()), part.y
+        return self.normalizer.transform(part.X), part.y
 
     def windows_table(self) -> pd.DataFrame:
         """One row per window or case: ``recording, start_row, end_row, split, label``."""

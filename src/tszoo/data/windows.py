@@ -9,7 +9,7 @@ recording costs a few megabytes of indices.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -115,6 +115,61 @@ class Windows:
                 "label": self.y,
             }
         )
+
+
+class WindowArray:
+    """The windows of a :class:`Windows` set as a read-only 3-D float32 array that copies
+    only the windows it is indexed with.
+
+    To a model it looks like ``(n_windows, n_channels, window)``: ``len``, ``shape``,
+    ``ndim`` and ``dtype`` are an array's, and ``X[i]``, ``X[a:b]`` or ``X[index_array]``
+    return copies of those windows with ``transform`` applied (the training split's
+    normalisation, say). Models that need every window at once call ``np.asarray(X)``;
+    the others go through it a batch at a time, so a million windows cost the recording
+    they share plus one batch, not the 20x larger array of every window.
+
+    Parameters
+    ----------
+    windows : Windows
+    transform : callable, optional
+        ``(n, n_channels, window)`` float32 -> the same shape, e.g.
+        :meth:`~tszoo.data.preprocessing.Normalizer.transform`; element-wise or per window,
+        so a window's values do not depend on the batch it comes in.
+    """
+
+    ndim = 3
+    dtype = np.dtype(np.float32)
+
+    def __init__(
+        self, windows: Windows, transform: Callable[[np.ndarray], np.ndarray] | None = None
+    ):
+        self.windows = windows
+        self.transform = transform
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self.windows), len(self.windows.channels), self.windows.window)
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __getitem__(self, idx: int | slice | np.ndarray) -> np.ndarray:
+        if isinstance(idx, int | np.integer):  # one window: (n_channels, window)
+            return self[np.array([idx])][0]
+        X = self.windows.to_numpy(idx)
+        return X if self.transform is None else self.transform(X)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        X = self[:]
+        return X if dtype is None else X.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"WindowArray(shape={self.shape}, window views of {self.windows.recordings.source})"
+
+    def batches(self, batch_size: int) -> Iterator[np.ndarray]:
+        """Consecutive ``(<=batch_size, n_channels, window)`` copies, in order."""
+        for a in range(0, len(self), batch_size):
+            yield self[a : a + batch_size]
 
 
 def contiguous_segments(recordings: Recordings) -> np.ndarray:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tszoo.data import make_windows, sliding_windows
-from tszoo.data.windows import contiguous_segments
+from tszoo.data.windows import WindowArray, contiguous_segments
 from tszoo.errors import DataError
 
 
@@ -92,3 +92,20 @@ def test_dropped_rows_break_windows(recordings_factory):
 def test_bad_window_or_stride(four_recordings, window, stride):
     with pytest.raises(DataError, match="positive"):
         make_windows(four_recordings, window, stride)
+
+
+def test_window_array_indexes_like_the_array_of_every_window(four_recordings):
+    windows = make_windows(four_recordings, 20, 5)
+    double = lambda X: 2 * X  # noqa: E731 - element-wise, as a normalisation is
+    lazy = WindowArray(windows, double)
+    dense = 2 * windows.to_numpy()
+    assert lazy.shape == dense.shape and len(lazy) == len(dense) and lazy.ndim == 3
+    np.testing.assert_array_equal(np.asarray(lazy), dense)
+    np.testing.assert_array_equal(lazy[5], dense[5])
+    np.testing.assert_array_equal(lazy[-1], dense[-1])
+    np.testing.assert_array_equal(lazy[3:9], dense[3:9])
+    picks = np.array([17, 2, 2, 40])  # any order, repeats too
+    np.testing.assert_array_equal(lazy[picks], dense[picks])
+    np.testing.assert_array_equal(np.concatenate(list(lazy.batches(7))), dense)
+    assert not np.shares_memory(lazy[3:9], four_recordings.values)  # copies, never views
+    assert np.asarray(lazy, dtype=np.float64).dtype == np.float64
