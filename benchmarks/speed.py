@@ -79,7 +79,7 @@ def standardised_features(model, X: np.ndarray) -> np.ndarray:
     length), standardised per channel with statistics of ``X`` itself."""
     lengths = np.full(len(X), X.shape[-1])
     features = make_input_features(X, lengths, model.inputs)
-    mean, std = channel_stats(features, lengths)
+    mean, std = channel_stats(lambda: iter([(features, lengths)]))
     return np.ascontiguousarray((features - mean[:, None]) / std[:, None], dtype=np.float32)
 
 

@@ -18,9 +18,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
 
-ArrayLike3D = np.ndarray | list[np.ndarray]
+# A 3-D array, a list of (n_channels, n_timepoints_i) arrays, or windows copied on demand.
+ArrayLike3D = np.ndarray | list[np.ndarray] | WindowArray
 
 
 class BaseClassifier(ClassifierMixin, BaseEstimator):
@@ -124,8 +126,15 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
 def check_X(X: ArrayLike3D, *, allow_unequal: bool = True) -> ArrayLike3D:
     """Validate input: a 3D float array, or a list of 2D arrays with one channel count.
 
-    A list whose series all have the same length becomes a 3D array.
+    A list whose series all have the same length becomes a 3D array. A
+    :class:`~tszoo.data.windows.WindowArray` passes as it is: its windows are views of a
+    loaded recording, whose values the loader has checked, and copying them here would
+    cost what it exists to save.
     """
+    if isinstance(X, WindowArray):
+        if len(X) == 0:
+            raise TszooError("X holds no cases")
+        return X
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
             raise TszooError(f"X has shape {X.shape}; expected (n_cases, n_channels, n_timepoints)")
@@ -152,7 +161,7 @@ def check_X(X: ArrayLike3D, *, allow_unequal: bool = True) -> ArrayLike3D:
 
 
 def _n_channels(X: ArrayLike3D) -> int:
-    return X.shape[1] if isinstance(X, np.ndarray) else X[0].shape[0]
+    return X[0].shape[0] if isinstance(X, list) else X.shape[1]
 
 
 def pad_series(X: ArrayLike3D, length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -185,8 +194,8 @@ def pad_series(X: ArrayLike3D, length: int | None = None) -> tuple[np.ndarray, n
 
 def resample_series(X: ArrayLike3D, length: int) -> np.ndarray:
     """Linearly resample every series to ``length`` points: ``(n_cases, n_channels, length)``."""
-    if isinstance(X, np.ndarray) and X.shape[-1] == length:
-        return X
+    if not isinstance(X, list) and X.shape[-1] == length:
+        return X  # already one length (a WindowArray stays lazy)
     out = np.empty((len(X), _n_channels(X), length), dtype=np.float32)
     grid = np.linspace(0.0, 1.0, length)
     for i, x in enumerate(X):

@@ -3,6 +3,7 @@
 from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress
 from tszoo.training.history import History
 from tszoo.training.trainer import (
+    IndexedData,
     TensorData,
     Trainer,
     balanced_class_weight,
@@ -15,6 +16,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "History",
+    "IndexedData",
     "LogProgress",
     "TensorData",
     "Trainer",

@@ -1,8 +1,9 @@
 """The one trainer every tszoo network uses.
 
-The whole data set lives in memory as tensors; an epoch indexes a shuffled permutation
-into them batch by batch (no per-sample ``Dataset`` / ``DataLoader``). A run is
-deterministic under ``seed`` and leaves the global torch RNG state as it found it.
+A data set is in-memory tensors (:class:`TensorData`) or gathered a batch at a time
+(:class:`IndexedData`, for windows too many to copy at once); either way an epoch indexes
+a shuffled permutation into it batch by batch (no per-sample ``Dataset`` / ``DataLoader``).
+A run is deterministic under ``seed`` and leaves the global torch RNG state as it found it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -60,6 +62,51 @@ class TensorData:
         if lengths is not None:
             x = x[..., : int(lengths.max())]
         return x, lengths, None if self.y is None else self.y[index]
+
+
+@dataclass
+class IndexedData:
+    """A data set gathered a batch at a time instead of held as one tensor.
+
+    ``X`` is anything that an integer index array turns into an ``(n, n_channels,
+    n_timepoints)`` array, such as a :class:`~tszoo.data.windows.WindowArray` of windows
+    that are views of one recording; ``prepare`` turns such a batch into the network's
+    float32 input. The trainer's shuffled indices pick each batch, so an epoch copies one
+    batch at a time and the data set may be far larger than it would be as one tensor.
+    Series all have one length (no masking).
+
+    Parameters
+    ----------
+    X : indexable by an int64 array
+    prepare : callable
+        ``(n, n_channels, n_timepoints)`` array -> float32 array of network input.
+    y : Tensor of shape (n_cases,) or None
+    device : torch.device
+        Where batches go.
+    """
+
+    X: Any
+    prepare: Callable[[np.ndarray], np.ndarray]
+    y: Tensor | None = None
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    lengths = None  # every series has the full length
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def to(self, device: torch.device) -> IndexedData:
+        y = None if self.y is None else self.y.to(device)
+        return replace(self, y=y, device=torch.device(device))
+
+    def batch(self, index: Tensor) -> tuple[Tensor, None, Tensor | None]:
+        """``(x, None, y)`` of the cases at ``index``, gathered and prepared now."""
+        x = self.prepare(self.X[index.cpu().numpy()])
+        x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+        return x, None, None if self.y is None else self.y[index]
+
+
+Data = TensorData | IndexedData
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -167,13 +214,13 @@ class Trainer:
 
     # -- the run ------------------------------------------------------------------
 
-    def fit(self, model: nn.Module, train: TensorData, val: TensorData | None = None) -> History:
+    def fit(self, model: nn.Module, train: Data, val: Data | None = None) -> History:
         """Train ``model`` in place on ``train``; returns the :class:`History`."""
         with seeded(self.seed, self.device):
             val = None if val is None else val.to(self.device)
             return self._run(model, train.to(self.device), val)
 
-    def _run(self, model: nn.Module, train: TensorData, val: TensorData | None) -> History:
+    def _run(self, model: nn.Module, train: Data, val: Data | None) -> History:
         model.to(self.device)
         # 1. optimiser, schedule, loss and callbacks for this run
         optimizer = self.make_optimizer(model)
@@ -246,7 +293,7 @@ class Trainer:
         elif scheduler is not None:
             scheduler.step()
 
-    def train_epoch(self, model, data: TensorData, optimizer, criterion, generator):
+    def train_epoch(self, model, data: Data, optimizer, criterion, generator):
         """One pass over ``data`` in shuffled mini-batches; returns ``(mean loss, accuracy)``."""
         model.train()
         order = torch.randperm(len(data), generator=generator).to(self.device)
@@ -270,19 +317,19 @@ class Trainer:
         return loss.item(), int((logits.argmax(1) == y).sum())
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, data: TensorData, criterion) -> tuple[float, float]:
+    def evaluate(self, model: nn.Module, data: Data, criterion) -> tuple[float, float]:
         """``(mean loss, accuracy)`` on ``data`` in eval mode."""
         logits = self.predict_logits(model, data)
         return criterion(logits, data.y).item(), (logits.argmax(1) == data.y).float().mean().item()
 
-    def predict_logits(self, model: nn.Module, data: TensorData) -> Tensor:
+    def predict_logits(self, model: nn.Module, data: Data) -> Tensor:
         """Logits ``(n_cases, n_classes)``; see :func:`predict_logits`."""
         return predict_logits(model, data, self.device, max(self.batch_size, 256))
 
 
 @torch.no_grad()
 def predict_logits(
-    model: nn.Module, data: TensorData, device: torch.device, batch_size: int = 256
+    model: nn.Module, data: Data, device: torch.device, batch_size: int = 256
 ) -> Tensor:
     """Logits ``(n_cases, n_classes)`` computed in batches under ``model.eval()``."""
     model.eval()

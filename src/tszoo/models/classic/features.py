@@ -13,8 +13,9 @@ Three kinds, chosen by name:
     first resampled linearly to one length (the training length), as the study did.
 
 Every function takes ``X`` as the models do: a float array ``(n_cases, n_channels,
-n_timepoints)`` or a list of ``(n_channels, n_timepoints_i)`` arrays, and returns a
-``float32`` array ``(n_cases, n_features)``.
+n_timepoints)``, a list of ``(n_channels, n_timepoints_i)`` arrays, or a
+:class:`~tszoo.data.windows.WindowArray` (summary and catch22 copy its windows out a block
+at a time), and returns a ``float32`` array ``(n_cases, n_features)``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, resample_series
 
@@ -84,9 +86,8 @@ def summary_features(X: ArrayLike3D) -> np.ndarray:
     Columns run statistic-major within a channel: channel 0's ten statistics, then
     channel 1's, and so on (see :func:`feature_names`).
     """
-    if isinstance(X, np.ndarray):
-        blocks = [_summary_block(X[i : i + _CHUNK]) for i in range(0, len(X), _CHUNK)]
-        return np.concatenate(blocks)
+    if not isinstance(X, list):  # an array, or windows copied a block at a time
+        return _by_blocks(_summary_block, X, 10 * X.shape[1])
     # unequal lengths: stack the series of each length and compute them together
     by_length: dict[int, list[int]] = defaultdict(list)
     for i, x in enumerate(X):
@@ -138,19 +139,33 @@ def catch22_features(X: ArrayLike3D) -> np.ndarray:
     """
     from aeon.transformations.collection.feature_based import Catch22
 
-    # aeon's numba kernels fail to type-check on float32 input (aeon 1.6), so cast up
-    if isinstance(X, np.ndarray):
-        X = X.astype(np.float64)
-    else:
-        X = [np.asarray(x, dtype=np.float64) for x in X]
-    out = Catch22(replace_nans=True).fit_transform(X)
-    return np.nan_to_num(np.asarray(out, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    def catch22(X: ArrayLike3D) -> np.ndarray:
+        # aeon's numba kernels fail to type-check on float32 input (aeon 1.6), so cast up
+        if isinstance(X, list):
+            X = [np.asarray(x, dtype=np.float64) for x in X]
+        else:
+            X = np.asarray(X, dtype=np.float64)
+        out = np.asarray(Catch22(replace_nans=True).fit_transform(X), dtype=np.float32)
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+    if isinstance(X, WindowArray):  # each series' features are its own: any blocks do
+        return _by_blocks(catch22, X, 22 * X.shape[1])
+    return catch22(X)
+
+
+def _by_blocks(features, X: np.ndarray | WindowArray, n_features: int) -> np.ndarray:
+    """``features`` of ``_CHUNK`` cases at a time, into one float32 ``(n_cases, n_features)``
+    array: only one block of a :class:`WindowArray` is ever copied out."""
+    out = np.empty((len(X), n_features), dtype=np.float32)
+    for a in range(0, len(X), _CHUNK):
+        out[a : a + _CHUNK] = features(X[a : a + _CHUNK])
+    return out
 
 
 def raw_features(X: ArrayLike3D, length: int | None = None) -> np.ndarray:
     """Flattened values, ``(n_cases, n_channels * length)``; resampled to ``length`` first."""
     if length is None:
-        if not isinstance(X, np.ndarray):
+        if isinstance(X, list):
             raise TszooError("raw features of unequal-length series need a length to resample to")
         length = X.shape[-1]
     X = resample_series(X, length)
@@ -159,7 +174,7 @@ def raw_features(X: ArrayLike3D, length: int | None = None) -> np.ndarray:
 
 def series_length(X: ArrayLike3D) -> int:
     """The longest series in ``X``: the length ``raw`` features resample to."""
-    return X.shape[-1] if isinstance(X, np.ndarray) else max(x.shape[1] for x in X)
+    return max(x.shape[1] for x in X) if isinstance(X, list) else X.shape[-1]
 
 
 def feature_names(features: str, n_channels: int, *, length: int | None = None) -> list[str]:

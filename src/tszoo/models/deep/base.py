@@ -18,11 +18,13 @@ from safetensors.torch import load_file, save_file
 from sklearn.utils import check_random_state
 from torch import nn
 
+from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, BaseClassifier, pad_series
 from tszoo.models.deep.transforms import Augment, channel_stats, check_inputs, make_input_features
 from tszoo.training import (
     History,
+    IndexedData,
     TensorData,
     Trainer,
     balanced_class_weight,
@@ -37,6 +39,9 @@ WEIGHTS = "weights.safetensors"
 # Settings for ``_get_test_params``: tiny data sets, so short but lively runs, and inputs
 # that keep level and trend (the contract task is told apart by trend).
 TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centred+diff"}
+# Cases per chunk when fitting the input standardisation: the same chunks for windows in
+# memory and windows gathered on demand, so both give the same statistics.
+STATS_CHUNK = 4096
 
 
 class DeepClassifier(BaseClassifier):
@@ -96,12 +101,9 @@ class DeepClassifier(BaseClassifier):
         if self.class_weight not in (None, "balanced"):
             raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
         rng = check_random_state(self.random_state)
-        features, lengths = self._input_features(X)
-        self.input_mean_, self.input_std_ = channel_stats(features, lengths)
-        self.n_timepoints_ = int(features.shape[-1])
-        train = self._to_tensors(features, lengths, y)
-        val = None if validation is None else self._tensor_data(*validation)
-        n_classes, n_in = len(self.classes_), features.shape[1]
+        train = self._training_data(X, y)
+        val = None if validation is None else self._data(*validation)
+        n_classes, n_in = len(self.classes_), len(self.input_mean_)
         weights = balanced_class_weight(y, n_classes) if self.class_weight else None
         members, self.histories_ = [], []
         for _i in range(self._n_members()):
@@ -113,6 +115,48 @@ class DeepClassifier(BaseClassifier):
             members.append(network)
         self.network_ = nn.ModuleList(members)
         self.history_ = self.histories_[0]
+
+    def _training_data(self, X: ArrayLike3D, y: np.ndarray) -> TensorData | IndexedData:
+        """Fit the input standardisation on ``X`` and return the training data.
+
+        Windows in a :class:`WindowArray` are never copied all at once: the statistics
+        come from chunks of them and training gathers each batch from the recording. The
+        statistics are computed over the same chunks either way, so both give the same
+        network, bit for bit.
+        """
+        if isinstance(X, WindowArray):
+            full = np.full(STATS_CHUNK, X.shape[-1])
+
+            def window_chunks():  # input features of STATS_CHUNK windows at a time
+                for x in X.batches(STATS_CHUNK):
+                    yield make_input_features(x, full[: len(x)], self.inputs), full[: len(x)]
+
+            self.n_timepoints_ = int(X.shape[-1])
+            self.input_mean_, self.input_std_ = channel_stats(window_chunks)
+            return self._data(X, y)
+        features, lengths = self._input_features(X)
+
+        def array_chunks():
+            for a in range(0, len(features), STATS_CHUNK):
+                yield features[a : a + STATS_CHUNK], lengths[a : a + STATS_CHUNK]
+
+        self.n_timepoints_ = int(features.shape[-1])
+        self.input_mean_, self.input_std_ = channel_stats(array_chunks)
+        return self._to_tensors(features, lengths, y)
+
+    def _data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData | IndexedData:
+        """Standardised network input: gathered a batch at a time from a
+        :class:`WindowArray`, else in-memory tensors."""
+        if not isinstance(X, WindowArray):
+            return self._tensor_data(X, y)
+        full = np.full(len(X), X.shape[-1])
+
+        def prepare(batch: np.ndarray) -> np.ndarray:
+            lengths = full[: len(batch)]
+            return self._standardise(make_input_features(batch, lengths, self.inputs), lengths)
+
+        labels = None if y is None else torch.as_tensor(y, dtype=torch.long)
+        return IndexedData(X, prepare, labels)
 
     def _make_trainer(self, seed: int, class_weight: np.ndarray | None) -> Trainer:
         augment = None
@@ -134,7 +178,7 @@ class DeepClassifier(BaseClassifier):
         )
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
-        data = self._tensor_data(X)
+        data = self._data(X)
         device = resolve_device(self.device)
         self.network_.to(device)
         probas = [torch.softmax(predict_logits(net, data, device), dim=1) for net in self.network_]
@@ -146,20 +190,25 @@ class DeepClassifier(BaseClassifier):
         return make_input_features(X_pad, lengths, self.inputs), lengths
 
     def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
+        if isinstance(X, WindowArray):
+            X = np.asarray(X)
         return self._to_tensors(*self._input_features(X), y)
 
     def _to_tensors(
         self, features: np.ndarray, lengths: np.ndarray, y: np.ndarray | None = None
     ) -> TensorData:
-        """Standardise with the training split's statistics and mask the padding."""
-        mask = np.arange(features.shape[-1])[None, None, :] < lengths[:, None, None]
-        features = (features - self.input_mean_[:, None]) / self.input_std_[:, None] * mask
         equal = bool((lengths == features.shape[-1]).all())
         return TensorData(
-            torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)),
+            torch.from_numpy(self._standardise(features, lengths)),
             None if equal else torch.as_tensor(lengths, dtype=torch.long),
             None if y is None else torch.as_tensor(y, dtype=torch.long),
         )
+
+    def _standardise(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Standardise with the training split's statistics and keep the padding at zero."""
+        mask = np.arange(features.shape[-1])[None, None, :] < lengths[:, None, None]
+        features = (features - self.input_mean_[:, None]) / self.input_std_[:, None] * mask
+        return np.ascontiguousarray(features, dtype=np.float32)
 
     # -- persistence --------------------------------------------------------------------
 

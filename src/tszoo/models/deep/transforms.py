@@ -9,6 +9,8 @@ true lengths (padding stays zero).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -63,13 +65,33 @@ def make_input_features(X: np.ndarray, lengths: np.ndarray, inputs: str) -> np.n
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-def channel_stats(X: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation over valid steps: two ``(n_channels,)`` arrays."""
-    mask = (np.arange(X.shape[-1])[None, :] < lengths[:, None])[:, None, :]
-    n = mask.sum()
-    mean = (X * mask).sum(axis=(0, 2)) / n
-    var = (((X - mean[None, :, None]) * mask) ** 2).sum(axis=(0, 2)) / n
-    return mean.astype(np.float32), np.sqrt(var).clip(min=1e-6).astype(np.float32)
+def channel_stats(
+    chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation over the valid steps of every case.
+
+    ``chunks()`` yields ``(X, lengths)`` pieces of the data: ``X`` of shape (n, n_channels,
+    n_timepoints), right-padded, and its true ``lengths`` (n,). It is called twice (the mean,
+    then the squared deviations from it) and sums run in float64, so the data never has to
+    be in memory at once and the result depends on the pieces only through their values
+    and order. Returns two float32 arrays of shape (n_channels,).
+    """
+    n, total = 0, 0.0
+    for X, lengths in chunks():
+        n += int(lengths.sum())
+        total = total + (X * _valid(X, lengths)).sum(axis=(0, 2), dtype=np.float64)
+    mean = total / max(n, 1)
+    squares = 0.0
+    for X, lengths in chunks():
+        deviation = (X - mean[None, :, None].astype(np.float32)) * _valid(X, lengths)
+        squares = squares + np.square(deviation, dtype=np.float64).sum(axis=(0, 2))
+    std = np.sqrt(squares / max(n, 1))
+    return mean.astype(np.float32), std.clip(min=1e-6).astype(np.float32)
+
+
+def _valid(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``(n, 1, n_timepoints)``: True on the steps inside each series' true length."""
+    return (np.arange(X.shape[-1])[None, :] < lengths[:, None])[:, None, :]
 
 
 class Augment:
