@@ -1,26 +1,38 @@
-"""MiniRocket: aeon's MiniRocketClassifier behind the tszoo contract."""
+"""MiniRocket: aeon's MiniRocket transform, a scaler and a ridge classifier, as aeon's
+MiniRocketClassifier builds them, behind the tszoo contract."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
 
 from tszoo.models.base import ArrayLike3D, BaseClassifier
-from tszoo.models.persistence import SkopsEstimatorState
+from tszoo.models.persistence import dump_sklearn, load_sklearn
 from tszoo.models.rocket._common import (
+    RIDGE_ALPHAS,
+    check_ridge_memory,
+    feature_chunks,
+    fit_series,
     fitted_length,
+    peek,
     preserved_global_state,
     softmax_scores,
-    to_length,
+    stack_chunks,
 )
+from tszoo.models.rocket._ridge import StreamedRidgeClassifier
 
 
-class MiniRocketClassifier(SkopsEstimatorState, BaseClassifier):
+class MiniRocketClassifier(BaseClassifier):
     """aeon's MiniRocket transform, a standard scaler and a ridge classifier.
 
-    A thin adapter over :class:`aeon.classification.convolution_based.MiniRocketClassifier`
-    that adds what aeon's classifier lacks:
+    The steps of :class:`aeon.classification.convolution_based.MiniRocketClassifier`
+    (``MiniRocket`` -> ``StandardScaler(with_mean=False)`` -> ``RidgeClassifierCV`` over the
+    same alphas, with the same seed: on the same data it predicts what aeon's classifier
+    predicts), taken one by one so that tszoo can add what aeon's classifier lacks:
 
     * **Unequal and short series.** aeon needs one length of at least 9. Every series is
       resampled linearly to the longest training series (or to 9 if that is shorter), at fit
@@ -28,6 +40,14 @@ class MiniRocketClassifier(SkopsEstimatorState, BaseClassifier):
       shape under the kernels: padding would add a flat stretch that MiniRocket's
       proportion-of-positive-values features count as signal, and would make a short
       series look different from the same motion recorded longer.
+    * **Many windows.** Series are transformed :attr:`_CHUNK` at a time (float32), so a
+      :class:`~tszoo.data.windows.WindowArray` is never copied whole; the biases are drawn
+      from at most :data:`~tszoo.models.rocket._common.FIT_SERIES` training series. With
+      more than twice as many training cases as features (~20,000 windows at the default
+      10,000 kernels) the features are not kept at all: the ridge is solved from their
+      Gram matrix, accumulated chunk by chunk, and its alpha chosen by generalised
+      cross-validation (:class:`~tszoo.models.rocket._ridge.StreamedRidgeClassifier`), so a
+      million windows train in about 2 GB instead of the 40 GB their features would take.
     * **Graded probabilities.** aeon's ``predict_proba`` is one-hot. Here it is the softmax
       of the ridge decision values, so its argmax is the ridge prediction and it ranks
       cases usefully (ROC AUC, thresholds); ridge scores live on a +/-1 scale, so the
@@ -48,17 +68,20 @@ class MiniRocketClassifier(SkopsEstimatorState, BaseClassifier):
 
     Attributes
     ----------
-    estimator_ : aeon.classification.convolution_based.MiniRocketClassifier
-        The fitted aeon classifier (on class codes).
+    transformer_ : aeon MiniRocket
+    scaler_ : sklearn.preprocessing.StandardScaler
+    ridge_ : sklearn.linear_model.RidgeClassifierCV or StreamedRidgeClassifier
+        On class codes.
     n_timepoints_ : int
         The length every series is resampled to.
     """
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 9  # MiniRocket's kernels span 9 points
-    # skops round-trips the fitted aeon classifier: its state is numpy arrays and
+    # skops round-trips the fitted transform, scaler and ridge: numpy arrays and
     # scikit-learn objects; the numba kernels are module functions, not stored state
     _FILE = "minirocket.skops"
+    _CHUNK = 4096  # series transformed at a time: ~160 MB of features
 
     def __init__(
         self,
@@ -76,23 +99,54 @@ class MiniRocketClassifier(SkopsEstimatorState, BaseClassifier):
         self.random_state = random_state
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
-        from aeon.classification.convolution_based import MiniRocketClassifier as _Aeon
+        from aeon.transformations.collection.convolution_based import MiniRocket
 
         self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
-        self.estimator_ = _Aeon(
+        # 1. kernels, dilations and biases (the biases from up to FIT_SERIES training series)
+        self.transformer_ = MiniRocket(
             n_kernels=self.n_kernels,
             max_dilations_per_kernel=self.max_dilations_per_kernel,
-            class_weight=self.class_weight,
             n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
         with preserved_global_state():
-            self.estimator_.fit(to_length(X, self.n_timepoints_), y)
+            self.transformer_.fit(fit_series(X, self.n_timepoints_))
+        # 2. features a chunk at a time; ridge on them in memory, or from their Gram matrix
+        #    when that is the smaller of the two (more than twice as many cases as features)
+        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self._CHUNK)
+        first, chunks = peek(chunks)
+        if len(X) <= 2 * first.shape[1]:  # aeon's MiniRocketClassifier, step by step
+            check_ridge_memory("minirocket", len(X), first.shape[1])
+            self.scaler_ = StandardScaler(with_mean=False)
+            features = self.scaler_.fit_transform(stack_chunks(chunks, len(X)))
+            self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
+            self.ridge_.fit(features, y)
+        else:
+            self.ridge_ = StreamedRidgeClassifier(
+                alphas=RIDGE_ALPHAS, class_weight=self.class_weight
+            ).fit_chunks(chunks, y, with_mean=False)
+            self.scaler_ = self.ridge_.scaler_
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
-        # aeon keeps transform -> scaler -> ridge as a scikit-learn Pipeline in `pipeline_`
-        decision = self.estimator_.pipeline_.decision_function(to_length(X, self.n_timepoints_))
-        return softmax_scores(decision)
+        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self._CHUNK)
+        decision = [self.ridge_.decision_function(self.scaler_.transform(Z)) for Z in chunks]
+        return softmax_scores(np.concatenate(decision))
+
+    def _save(self, directory: Path) -> dict:
+        state = {"transformer": self.transformer_, "scaler": self.scaler_, "ridge": self.ridge_}
+        dump_sklearn(state, directory / self._FILE)
+        return {"n_timepoints": int(self.n_timepoints_)}
+
+    def _load(self, directory: Path, state: dict) -> None:
+        saved = load_sklearn(directory / self._FILE)
+        if not isinstance(saved, dict):  # tszoo 0.1 saved aeon's whole classifier
+            saved = dict(zip(("transformer", "scaler", "ridge"), saved.pipeline_[:3], strict=True))
+        self.transformer_, self.scaler_, self.ridge_ = (
+            saved["transformer"],
+            saved["scaler"],
+            saved["ridge"],
+        )
+        self.n_timepoints_ = int(state["n_timepoints"])
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:

@@ -14,10 +14,14 @@ from tszoo.models.base import ArrayLike3D, BaseClassifier
 from tszoo.models.persistence import dump_sklearn, load_sklearn
 from tszoo.models.rocket._common import (
     RIDGE_ALPHAS,
+    check_ridge_memory,
+    feature_chunks,
+    fit_series,
     fitted_length,
+    peek,
     preserved_global_state,
     softmax_scores,
-    to_length,
+    stack_chunks,
 )
 
 
@@ -66,6 +70,9 @@ class MultiRocketHydraClassifier(BaseClassifier):
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 10
     _FILE = "multirocket_hydra.skops"
+    # Series transformed at a time. Its ~50,000 features and the transforms' float64
+    # temporaries take ~0.6 MB a series (8 channels x 50 points).
+    _CHUNK = 1024
 
     def __init__(
         self,
@@ -86,19 +93,26 @@ class MultiRocketHydraClassifier(BaseClassifier):
         from aeon.transformations.collection.convolution_based import MultiRocket
 
         self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
-        X = to_length(X, self.n_timepoints_)
-        # 1. random kernels, seeded from random_state (aeon seeds the global generators)
+        # 1. random kernels, seeded from random_state (aeon seeds the global generators);
+        #    MultiRocket's biases come from up to FIT_SERIES training series
+        sample = fit_series(X, self.n_timepoints_)
         with preserved_global_state():
-            self.hydra_ = self._make_hydra().fit(X)
+            self.hydra_ = self._make_hydra().fit(sample)
             self.multirocket_ = MultiRocket(n_jobs=self.n_jobs, random_state=self.random_state)
-            self.multirocket_.fit(X)
-        # 2. features, each family scaled on the training data (each transform runs once)
-        hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
+            self.multirocket_.fit(sample)
+        n_hydra = self.hydra_.transform(sample[:1]).shape[1]
+        del sample
+        # 2. features a chunk at a time (each transform runs once), each family scaled on
+        #    the training data
+        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self._CHUNK)
+        first, chunks = peek(chunks)
+        check_ridge_memory("multirocket_hydra", len(X), first.shape[1])
+        features = stack_chunks(chunks, len(X))
+        hydra, multirocket = features[:, :n_hydra], features[:, n_hydra:]
         self.hydra_scale_ = _fit_sparse_scale(hydra)
-        multirocket = self.multirocket_.transform(X)
         self.scaler_ = StandardScaler().fit(multirocket)
-        # 3. ridge on the concatenation
-        features = self._scaled(hydra, multirocket)
+        # 3. ridge on the concatenation, scaled in place
+        features = self._scale(features)
         self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
         self.ridge_.fit(features, y)
 
@@ -113,19 +127,26 @@ class MultiRocketHydraClassifier(BaseClassifier):
             output_type="numpy",
         )
 
-    def _features(self, X: np.ndarray) -> np.ndarray:
-        # (n, C, T) -> (n, n_hydra + n_multirocket)
+    def _raw_features(self, X: np.ndarray) -> np.ndarray:
+        """``(n, C, T)`` -> ``(n, n_hydra + n_multirocket)`` float32: square-rooted Hydra
+        counts, then MultiRocket's features, both unscaled."""
         hydra = np.sqrt(np.clip(self.hydra_.transform(X), 0, None))
-        return self._scaled(hydra, self.multirocket_.transform(X))
+        return np.concatenate([hydra, self.multirocket_.transform(X)], axis=1, dtype=np.float32)
 
-    def _scaled(self, hydra: np.ndarray, multirocket: np.ndarray) -> np.ndarray:
+    def _scale(self, features: np.ndarray) -> np.ndarray:
+        """Scale raw features in place: Hydra's with aeon's sparse scaling (zero counts stay
+        zero), MultiRocket's standardised."""
         mean, scale = self.hydra_scale_
-        hydra = (hydra - mean) * (hydra != 0) / scale
-        return np.concatenate([hydra, self.scaler_.transform(multirocket)], axis=1)
+        n_hydra = len(mean)
+        hydra = features[:, :n_hydra]
+        hydra[:] = (hydra - mean) * (hydra != 0) / scale
+        features[:, n_hydra:] = self.scaler_.transform(features[:, n_hydra:])
+        return features
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
-        features = self._features(to_length(X, self.n_timepoints_))
-        return softmax_scores(self.ridge_.decision_function(features))
+        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self._CHUNK)
+        decision = [self.ridge_.decision_function(self._scale(Z)) for Z in chunks]
+        return softmax_scores(np.concatenate(decision))
 
     def _save(self, directory: Path) -> dict:
         # Hydra's kernels are torch tensors, which skops cannot store: save them as arrays
