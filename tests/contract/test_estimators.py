@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from tszoo.data import Recordings, WindowArray, make_windows
 from tszoo.models import load_model, make_model, model_names, save_model
 from tszoo.models.registry import get_model_class, model_tags
 
@@ -123,6 +124,52 @@ def test_wrong_channel_count_is_refused(name, fitted, task):
 
     with pytest.raises(TszooError, match="channels"):
         fitted[name].predict(task[4][:, :2])
+
+
+class CountingWindows(WindowArray):
+    """A WindowArray that remembers the most windows any one call copied out."""
+
+    largest = 0
+
+    def __getitem__(self, idx):
+        out = super().__getitem__(idx)
+        if out.ndim == 3:
+            self.largest = max(self.largest, len(out))
+        return out
+
+
+def as_windows(X: np.ndarray, y: np.ndarray) -> CountingWindows:
+    """The cases of ``X`` as the windows of one stacked recording (window = case length)."""
+    length = X.shape[-1]
+    rec = Recordings.from_arrays([x.T for x in X], [np.full(length, label) for label in y])
+    return CountingWindows(make_windows(rec, length, length))
+
+
+@pytest.fixture(scope="module")
+def many_windows():
+    """300 / 60 / 60 cases, more than any batch the models copy out in the test below."""
+    return [make_task(n_per_class=n, seed=seed) for n, seed in ((100, 0), (20, 1), (20, 2))]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_windows_as_views_train_and_predict_as_the_array_does(name, many_windows, monkeypatch):
+    # chunk sizes below the 300 cases, so that the chunked paths are the ones taken
+    monkeypatch.setattr("tszoo.models.deep.base.STATS_CHUNK", 64)
+    monkeypatch.setattr("tszoo.models.classic.features._CHUNK", 64)
+    monkeypatch.setattr("tszoo.models.rocket._common.FIT_SERIES", 64)
+    for model_class in ("minirocket", "multirocket_hydra"):
+        monkeypatch.setattr(get_model_class(model_class), "_CHUNK", 64)
+    (X, y), (X_val, y_val), (X_test, _) = many_windows
+    views = [as_windows(X, y), as_windows(X_val, y_val), as_windows(X_test, np.zeros(len(X_test)))]
+    np.testing.assert_array_equal(np.asarray(views[0]), X)
+    views[0].largest = 0  # that check copied every window; the models must not
+    lazy = new_model(name, random_state=0).fit(views[0], y, validation_data=(views[1], y_val))
+    dense = new_model(name, random_state=0).fit(X, y, validation_data=(X_val, y_val))
+    np.testing.assert_array_equal(lazy.predict_proba(views[2]), dense.predict_proba(X_test))
+    # no call copied out every window: deep models gather batches (256 at most when
+    # predicting), the others compute features 64 windows at a time and the Rocket
+    # transforms draw their biases from 64 windows
+    assert max(v.largest for v in views) <= 256 < len(X)
 
 
 def test_deep_model_with_callbacks_saves_without_them(task, tmp_path):

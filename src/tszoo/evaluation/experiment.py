@@ -76,9 +76,10 @@ def fit_and_score(
     deep = bool(model_tags(name).get("deep"))
     extra = {"callbacks": callbacks} if deep and callbacks else {}
     model = build_model(name, {**params, **extra}, seed)
-    X_train, y_train = splits.arrays("train")
-    X_val, y_val = splits.arrays("val")
-    X_test, y_test = splits.arrays("test")
+    # windows stay views of the recording: models copy them out a batch at a time
+    X_train, y_train = splits.arrays("train", lazy=True)
+    X_val, y_val = splits.arrays("val", lazy=True)
+    X_test, y_test = splits.arrays("test", lazy=True)
 
     # 1. fit, validating on the leak-free val split (deep models stop early on it)
     start = time.perf_counter()
@@ -145,11 +146,11 @@ def save_cell(
 
 def save_attention(path: Path, model, splits: DataSplits) -> None:
     """A few test windows per class with the model's attention over them (``.npz``)."""
-    X, y = splits.arrays("test")
+    X, y = splits.arrays("test", lazy=True)
     picks = [i for c in splits.classes for i in np.flatnonzero(y == c)[:ATTENTION_EXAMPLES]]
     if not picks:
         return
-    examples = [X[i] for i in picks]
+    examples = [X[i] for i in picks]  # copies of these windows only
     weights = model.attention_weights(examples)
     runs.write_npz(
         path,
@@ -162,7 +163,7 @@ def save_attention(path: Path, model, splits: DataSplits) -> None:
 
 def save_examples(path: Path, splits: DataSplits) -> None:
     """One normalised training window or case per class (``.npz``), for the report."""
-    X, y = splits.arrays("train")
+    X, y = splits.arrays("train", lazy=True)
     picks = [int(np.flatnonzero(y == c)[0]) for c in splits.classes if np.any(y == c)]
     runs.write_npz(
         path,
