@@ -435,6 +435,14 @@ def predict(
             show_default=False,
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Threads for the forest and the Rocket models (-1: every core); default the "
+            "model's own. The forest's probabilities may then differ in their last digits.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:

@@ -112,6 +112,7 @@ def predict_stream(
     nan: NanPolicy = "error",
     batch_size: int | None = None,
     chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
+    jobs: int | None = None,
 ) -> int:
     """Predict every window of ``data`` and write the rows as CSV as they come.
 
@@ -119,7 +120,8 @@ def predict_stream(
     under a temporary name beside it and moved into place once complete (an existing file
     is never replaced, and a failed run leaves no file), or a text stream (default: stdout).
     ``chunk_rows`` source rows are read at a time (CSV, Parquet); ``0`` or None reads the
-    whole file at once, as :func:`run_predict` does. Returns the number of windows.
+    whole file at once, as :func:`run_predict` does; ``jobs``: see :func:`iter_predictions`.
+    Returns the number of windows.
     """
     if isinstance(out, str | Path) and Path(out).exists():
         raise TszooError(f"{out} already exists; choose a new --out file")
@@ -132,6 +134,7 @@ def predict_stream(
         nan=nan,
         batch_size=batch_size,
         chunk_rows=chunk_rows,
+        jobs=jobs,
     )
     n = 0
     with _csv_writer(sys.stdout if out is None else out) as write:
@@ -151,11 +154,14 @@ def iter_predictions(
     nan: NanPolicy = "error",
     batch_size: int | None = None,
     chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
+    jobs: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield :func:`run_predict`'s table in consecutive pieces, one per batch of windows.
 
     A CSV or Parquet file is read ``chunk_rows`` rows at a time (``0`` or None: whole);
-    ready-made cases (``.ts``) are read whole and come as one piece.
+    ready-made cases (``.ts``) are read whole and come as one piece. ``jobs`` sets the
+    threads of models that take ``n_jobs`` (forest, Rocket; ``-1``: every core); None
+    keeps the saved model's.
     """
     if chunk_rows is not None and (not _whole_number(chunk_rows) or chunk_rows < 0):
         raise TszooError(
@@ -164,6 +170,7 @@ def iter_predictions(
         )
     model_dir = find_model_dir(model_path)
     model, meta = load_model(model_dir)
+    _use_jobs(model, jobs)
     normalizer = Normalizer.from_dict(meta["normalisation"])
     batch_size = _batch_size(model, batch_size)
     n = 0
@@ -182,6 +189,15 @@ def iter_predictions(
             n += len(table)
             yield _add_predictions(table, model.classes_, proba)
     logger.info("predicted %d windows of %s with %s", n, Path(data).name, model_dir)
+
+
+def _use_jobs(model, jobs: int | None) -> None:
+    if jobs is None:
+        return
+    if not _whole_number(jobs) or jobs == 0 or jobs < -1:
+        raise TszooError(f"--jobs {jobs!r}: expected a number of threads, e.g. 4, or -1 for all")
+    if "n_jobs" in model.get_params():
+        model.set_params(n_jobs=jobs)
 
 
 def _batch_size(model, batch_size: int | None) -> int:

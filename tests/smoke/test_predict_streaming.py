@@ -197,6 +197,28 @@ def test_cli_out_and_stdout_match_the_whole_file(model_run, tmp_path, suffix):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([data.name, *CSV_NAMES])
 
 
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_bad_jobs_is_one_error_line(model_run, tmp_path, jobs):
+    data = write(make_table([40]), tmp_path / "d.csv")
+    result = invoke("predict", model_run, "--data", data, "--jobs", jobs, "--out", tmp_path / "p")
+    assert result.exit_code == 2
+    assert not (tmp_path / "p").exists()
+
+
+def test_jobs_gives_the_forest_more_threads_and_the_same_labels(model_run, tmp_path):
+    data = write(make_table([60, 45]), tmp_path / "d.csv")
+    tables = {}
+    for jobs in ([], ["--jobs", "-1"]):
+        out = tmp_path / f"pred{len(jobs)}.csv"
+        result = invoke("predict", model_run, "--data", data, *jobs, "--out", out)
+        assert result.exit_code == 0, result.output
+        tables[len(jobs)] = pd.read_csv(out)
+    own, every_core = tables[0], tables[2]
+    assert own["prediction"].tolist() == every_core["prediction"].tolist()
+    proba = [c for c in own.columns if c.startswith("proba_")]
+    np.testing.assert_allclose(every_core[proba], own[proba])
+
+
 def test_out_is_never_overwritten(model_run, tmp_path):
     data = write(make_table([40]), tmp_path / "d.csv")
     out = tmp_path / "pred.csv"

@@ -158,3 +158,12 @@ def test_save_load_round_trip(fitted, data, tmp_path):
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
     np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
+
+
+def test_forest_n_jobs_set_after_fitting_is_the_cores_predict_uses(data):
+    (X, y), (X_test, _) = data
+    forest = MODELS["random_forest"](n_estimators=10, random_state=0).fit(X, y)
+    one = forest.predict_proba(X_test)
+    forest.set_params(n_jobs=2)
+    np.testing.assert_allclose(forest.predict_proba(X_test), one)
+    assert forest.estimator_.n_jobs == 2

@@ -211,3 +211,17 @@ def test_features_too_large_for_memory_are_refused_before_allocating(data, monke
     (X, y), _ = data
     with pytest.raises(TszooError, match=r"multirocket_hydra: a ridge on [\d,]+ features .* 45 tr"):
         MultiRocketHydraClassifier(random_state=0).fit(X, y)  # default size: ~50,000 features
+
+
+def test_n_jobs_set_after_fitting_is_the_threads_predict_uses(fitted, data):
+    name, model = fitted
+    _, (X_test, _) = data
+    one = model.predict_proba(X_test)
+    try:
+        model.set_params(n_jobs=2)
+        two = model.predict_proba(X_test)
+        inner = model.transformer_ if name == "minirocket" else model.multirocket_
+        assert inner._n_jobs == 2
+    finally:
+        model.set_params(n_jobs=1)
+    np.testing.assert_array_equal(two, one)  # each series' features are its own

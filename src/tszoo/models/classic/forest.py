@@ -26,7 +26,8 @@ class RandomForestClassifier(TabularClassifier):
     max_depth : int, optional
         Depth limit of each tree; ``None`` grows them until the leaves are pure.
     n_jobs : int, default=1
-        Cores to fit and predict on; ``-1`` uses every core.
+        Cores to fit and predict on; ``-1`` uses every core. Changing it on a fitted model
+        (``set_params``) changes the cores it predicts on.
     random_state : int, RandomState or None, default=None
         Seeds the bootstrap samples and the feature draws.
 
@@ -60,6 +61,10 @@ class RandomForestClassifier(TabularClassifier):
             n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
+
+    def _predict_proba(self, X) -> np.ndarray:
+        self.estimator_.n_jobs = self.n_jobs  # set_params(n_jobs=...) holds for predict too
+        return super()._predict_proba(X)
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:

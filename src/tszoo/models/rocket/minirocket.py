@@ -62,7 +62,8 @@ class MiniRocketClassifier(BaseClassifier):
     class_weight : {None, "balanced"} or dict, default=None
         Passed to the ridge classifier.
     n_jobs : int, default=1
-        Threads for the transform; ``-1`` uses every core.
+        Threads for the transform; ``-1`` uses every core. Changing it on a fitted model
+        (``set_params``) changes the threads it predicts on.
     random_state : int, RandomState or None, default=None
         Seeds the choice of biases (MiniRocket is otherwise deterministic).
 
@@ -128,6 +129,9 @@ class MiniRocketClassifier(BaseClassifier):
             self.scaler_ = self.ridge_.scaler_
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        from aeon.utils.validation import check_n_jobs
+
+        self.transformer_._n_jobs = check_n_jobs(self.n_jobs)  # aeon's copy, made by fit
         chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self._CHUNK)
         decision = [self.ridge_.decision_function(self.scaler_.transform(Z)) for Z in chunks]
         return softmax_scores(np.concatenate(decision))

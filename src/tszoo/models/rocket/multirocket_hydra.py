@@ -50,7 +50,9 @@ class MultiRocketHydraClassifier(BaseClassifier):
     class_weight : {None, "balanced"} or dict, default=None
         Passed to the ridge classifier.
     n_jobs : int, default=1
-        Threads for the transforms; ``-1`` uses every core.
+        Threads for the transforms; ``-1`` uses every core. Changing it on a fitted model
+        (``set_params``) changes the threads MultiRocket predicts on (Hydra's run on
+        torch's).
     random_state : int, RandomState or None, default=None
         Seeds Hydra's kernels and MultiRocket's channel draws and biases.
 
@@ -144,6 +146,9 @@ class MultiRocketHydraClassifier(BaseClassifier):
         return features
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        from aeon.utils.validation import check_n_jobs
+
+        self.multirocket_._n_jobs = check_n_jobs(self.n_jobs)  # aeon's copy, made by fit
         chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self._CHUNK)
         decision = [self.ridge_.decision_function(self._scale(Z)) for Z in chunks]
         return softmax_scores(np.concatenate(decision))
