@@ -466,6 +466,7 @@ def predict(
             nan=nan,
             batch_size=batch_size,
             chunk_rows=DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
+            jobs=jobs,
         )
 
     n_windows = _run(work, quiet=quiet, debug=debug)
@@ -491,7 +492,9 @@ def benchmark(
     datasets: Annotated[
         str | None, typer.Option(help="Datasets, comma-separated: bundled names or files.")
     ] = None,
-    models: Annotated[str | None, typer.Option(help="Models, comma-separated.")] = None,
+    models: Annotated[
+        str | None, typer.Option(help="Models, comma-separated; default every registered one.")
+    ] = None,
     seeds: Annotated[str | None, typer.Option(help="Seeds, comma-separated (default 0).")] = None,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes on this machine (default 1).")
@@ -521,6 +524,7 @@ def benchmark(
     """Fit every model on every dataset and seed, in parallel; rank the models."""
     from tszoo.config import parse_sets
     from tszoo.evaluation.grid import RANK_METRIC, resume_benchmark, run_benchmark
+    from tszoo.models import model_names
 
     def work():
         options = _data_options(
@@ -543,7 +547,7 @@ def benchmark(
             return resume_benchmark(resume, **where)
         return run_benchmark(
             _parse_list(datasets) or [],
-            _parse_list(models) or [],
+            _parse_list(models) or model_names(),
             _parse_seeds(seeds) if seeds is not None else [0],
             params=parse_sets(set_),
             data=options,
