@@ -335,8 +335,8 @@ def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
             "",
             f"**Target met on {met} of {len(acc)} datasets.**",
             "",
-            "tszoo's `minirocket` wraps aeon's MiniRocketClassifier and `multirocket_hydra` "
-            "rebuilds aeon's MultiRocket-Hydra from the same transforms and seed (on "
+            "tszoo's `minirocket` and `multirocket_hydra` rebuild aeon's MiniRocketClassifier "
+            "and MultiRocket-Hydra step by step from the same transforms and seed (on "
             "tszoo's z-scored input, and resampling unequal lengths), so where aeon accepts "
             "the data they should score like their aeon twin: they score the same in "
             f"{same} of {pairs} such cells. Where they tie with the best peer, the target "
