@@ -64,15 +64,17 @@ def build_benchmark_report(run_dir: str | Path) -> Path:
         ("cells", "Every cell", results_table(results) if len(results) else note("None yet.")),
         ("files", "Files of this run", _files_part(run_dir)),
     ]
-    title = (
-        f"tszoo benchmark: {len(grid['datasets'])} datasets x {len(grid['models'])} models "
-        f"x {len(grid['seeds'])} seeds"
-    )
+    sizes = [_count(len(grid[k]), k[:-1]) for k in ("datasets", "models", "seeds")]
+    title = "tszoo benchmark: " + " x ".join(sizes)
     body = [f"<h1>{escape(title)}</h1>", _status_note(manifest)]
     body += [facts_table(_facts(grid, manifest, run_dir))]
     body.append(contents([(anchor, heading) for anchor, heading, _ in sections]))
     body += [section(anchor, heading, part) for anchor, heading, part in sections]
     return write_atomic(run_dir / "report.html", page(title, "\n".join(body)))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def critical_difference_png(means: pd.DataFrame, dpi: int = 150) -> bytes:
