@@ -219,14 +219,13 @@ def load_table(
     )
     label_col, channel_cols = cols.label, cols.channels
     values, time_values, groups = table_arrays(where, df, cols, lines)
-    labels = df[label_col].to_numpy() if labelled else np.zeros(len(df), dtype=np.int64)
+    labels = _label_values(df[label_col]) if labelled else np.zeros(len(df), dtype=np.int64)
     source_rows = np.arange(len(df), dtype=np.int64)
 
     if labelled:
         missing_label = _missing_labels(where, df[label_col], label_col, lines, nan)
     else:
         missing_label = np.zeros(len(df), dtype=bool)
-    labels = _normalise_labels(labels)
 
     # 1. recordings: by group, else where time goes backwards, else one
     if groups is not None:
@@ -712,6 +711,23 @@ def _as_text(values: np.ndarray) -> np.ndarray:
         return values.astype(str)
     except (ValueError, UnicodeDecodeError):
         return np.array([str(v) for v in values])
+
+
+def _label_values(col: pd.Series) -> np.ndarray:
+    """The label column as a numpy array, text labels as fixed-width strings.
+
+    Text goes through its distinct values (``pd.factorize``), never one Python string per
+    row: for 10 million rows that is 160 MB of 4-letter labels instead of 850 MB. Missing
+    labels become "" here; they are refused or dropped by the missing-label check.
+    """
+    if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+        try:
+            codes, uniques = pd.factorize(col)  # missing -> -1
+        except TypeError:  # unhashable values (lists in a Parquet column)
+            return _normalise_labels(col.to_numpy())
+        names = _as_text(np.asarray(uniques, dtype=object))
+        return np.append(names, "")[codes]
+    return _normalise_labels(col.to_numpy())
 
 
 def _normalise_labels(labels: np.ndarray) -> np.ndarray:
