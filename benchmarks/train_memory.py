@@ -10,8 +10,8 @@ Run from the repository root::
    frequency of a sine in noise) changes every 5,000 rows, written a block at a time.
    Windows of 50 rows every 8, split 80/10/10 leak-free, leave about a million training
    windows at 10M rows.
-2. **Floor.** ``tszoo prepare`` on the file: what loading, windowing and splitting take
-   before any model, and what every model's peak includes.
+2. **Loading alone.** ``tszoo prepare`` on the file: what loading, windowing and splitting
+   take before any model, for comparison (most of every model's peak is loading).
 3. **Models.** ``tszoo train MODEL --data FILE --window 50 --stride 8`` in a subprocess per
    model, with ``--set`` options that keep each fit to minutes on 2 cores (one or two
    epochs, fewer trees, a smaller InceptionTime; see ``SETTINGS``): memory does not depend
@@ -44,11 +44,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from streaming_predict import RUN, machine, markdown, run_measured, signal_block
+from streaming_predict import RUN, TSZOO, machine, markdown, run_measured, signal_block
 from tszoo.models import model_names
 
-ROOT = Path(__file__).resolve().parents[1]
-TSZOO = Path(sys.executable).parent / "tszoo"
 CHANNELS = [f"ch{i}" for i in range(8)]
 WINDOW, STRIDE = 50, 8
 BLOCK = 1_000_000  # rows generated (and per Parquet row group) at a time
@@ -110,7 +108,7 @@ def bench_model(model: str, data: Path, folder: Path) -> dict:
 
 
 DENSE = """
-import sys, time
+import sys
 from tszoo.data import prepare_splits
 from tszoo.evaluation.experiment import build_model
 from tszoo.config import parse_sets
