@@ -1,6 +1,6 @@
 """The shared trainer of tszoo's networks, its callbacks and History."""
 
-from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress
+from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress, StopWhenFitted
 from tszoo.training.history import History
 from tszoo.training.trainer import (
     IndexedData,
@@ -10,6 +10,7 @@ from tszoo.training.trainer import (
     predict_logits,
     resolve_device,
     seeded,
+    torch_threads,
 )
 
 __all__ = [
@@ -18,10 +19,12 @@ __all__ = [
     "History",
     "IndexedData",
     "LogProgress",
+    "StopWhenFitted",
     "TensorData",
     "Trainer",
     "balanced_class_weight",
     "predict_logits",
     "resolve_device",
     "seeded",
+    "torch_threads",
 ]

@@ -71,6 +71,26 @@ class EarlyStopping(Callback):
             model.load_state_dict(self.best_state)
 
 
+class StopWhenFitted(Callback):
+    """Stop once an epoch's mean training loss is below ``loss``: the network fits its
+    training data, and further steps would mostly sharpen its confidence.
+
+    Parameters
+    ----------
+    loss : float
+        Mean training cross-entropy to reach (0.01: the true class gets about 0.99).
+    """
+
+    def __init__(self, loss: float):
+        self.loss = loss
+
+    def on_epoch_end(self, trainer: Trainer, model: nn.Module, record: dict[str, Any]) -> None:
+        if record["train_loss"] < self.loss:
+            logger.debug("training loss %.4g < %g at epoch %d", record["train_loss"], self.loss,
+                         record["epoch"])  # fmt: skip
+            trainer.stop = True
+
+
 class LogProgress(Callback):
     """Log each epoch at DEBUG and a summary at INFO through :mod:`logging`."""
 

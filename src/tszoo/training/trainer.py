@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from tszoo.errors import TszooError
-from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress
+from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress, StopWhenFitted
 from tszoo.training.history import History
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,23 @@ def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
             torch.backends.cudnn.benchmark = settings[2]
 
 
+@contextlib.contextmanager
+def torch_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run a block on ``n_jobs`` PyTorch CPU threads (``-1``: every core; None: as set),
+    restoring the thread count after."""
+    before = torch.get_num_threads()
+    if n_jobs is not None and n_jobs < 0:
+        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    if n_jobs is None or n_jobs == before:
+        yield
+        return
+    torch.set_num_threads(n_jobs)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def balanced_class_weight(y: np.ndarray, n_classes: int) -> np.ndarray:
     """Inverse-frequency weights ``n / (n_classes * count_c)`` (scikit-learn's "balanced")."""
     counts = np.bincount(y, minlength=n_classes).astype(np.float64)
@@ -168,6 +186,8 @@ class Trainer:
     patience : int or None
         Early stopping patience on ``val_loss``; the best-``val_loss`` weights are restored.
         Ignored without a validation split (then the last weights are kept).
+    stop_loss : float or None
+        Stop once an epoch's mean training loss is below this (:class:`StopWhenFitted`).
     class_weight : ndarray of shape (n_classes,) or None
         Loss weight per class, e.g. from :func:`balanced_class_weight`.
     seed : int
@@ -191,6 +211,7 @@ class Trainer:
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = 20,
+        stop_loss: float | None = None,
         class_weight: np.ndarray | None = None,
         seed: int = 0,
         device: str = "auto",
@@ -205,6 +226,7 @@ class Trainer:
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.seed = seed
         self.device = resolve_device(device)
@@ -232,6 +254,8 @@ class Trainer:
         callbacks: list[Callback] = [LogProgress()]
         if val is not None and self.patience is not None:
             callbacks.insert(0, EarlyStopping(self.patience))
+        if self.stop_loss is not None:
+            callbacks.insert(0, StopWhenFitted(self.stop_loss))
         callbacks += self.callbacks
         generator = torch.Generator().manual_seed(self.seed)
         history, self.stop = History(), False

@@ -175,3 +175,37 @@ def test_learns_a_separable_task():
     model = make_model("cnn_1d", n_filters=8, n_layers=2, max_epochs=30, lr=1e-2, random_state=0)
     model.fit(X, y, validation_data=rough_task(n_per_class=5, seed=4))
     assert (model.predict(X_test) == y_test).mean() >= 0.9
+
+
+# -- inputs="auto" and the training budget ----------------------------------------------
+
+
+def test_auto_inputs_keep_the_candidate_that_validates_best(task, tmp_path):
+    (X, y), val, (X_test, _) = task
+    auto = new_model("cnn_1d", inputs="auto", random_state=0).fit(X, y, validation_data=val)
+    assert set(auto.input_scores_) == {"raw", "diff"}
+    assert auto.inputs_ == max(auto.input_scores_, key=auto.input_scores_.get) or (
+        len(set(auto.input_scores_.values())) == 1
+    )
+    # the kept network is the one the explicit choice trains, bit for bit
+    explicit = new_model("cnn_1d", inputs=auto.inputs_, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(auto.predict_proba(X_test), explicit.predict_proba(X_test))
+    save_model(auto, tmp_path / "m", name="cnn_1d")
+    loaded, _ = load_model(tmp_path / "m")
+    assert loaded.inputs_ == auto.inputs_
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), auto.predict_proba(X_test))
+
+
+def test_auto_inputs_without_validation_data_take_the_first_candidate(task):
+    (X, y), _, _ = task
+    model = new_model("cnn_1d", inputs="auto", random_state=0).fit(X, y)
+    assert model.inputs_ == "raw" and model.input_scores_ == {}
+    assert model.uses_validation  # so a compare cell hands it the validation split
+
+
+def test_the_step_budget_sets_the_epochs():
+    model = make_model("cnn_1d", n_steps=100, max_epochs=30, batch_size=10)
+    assert model._epochs(50) == 20  # 5 batches an epoch
+    assert model._epochs(15) == 30  # capped by max_epochs
+    assert model._epochs(10_000) == 1
+    assert make_model("cnn_1d", n_steps=None, max_epochs=7)._epochs(50) == 7

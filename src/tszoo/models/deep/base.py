@@ -9,6 +9,7 @@ initialised networks, batched prediction, safetensors weights) lives here.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +32,7 @@ from tszoo.training import (
     predict_logits,
     resolve_device,
     seeded,
+    torch_threads,
 )
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centr
 # Cases per chunk when fitting the input standardisation: the same chunks for windows in
 # memory and windows gathered on demand, so both give the same statistics.
 STATS_CHUNK = 4096
+# The input representations ``inputs="auto"`` chooses between, the default first: on the
+# development suite's validation splits raw z-scored series won on the UCR/UEA sets and
+# first differences on the study's recording, whose levels drift between blocks
+# (benchmarks/results/tuning/cnn_1d.md).
+AUTO_INPUTS = ("raw", "diff")
 
 
 class DeepClassifier(BaseClassifier):
@@ -53,22 +60,42 @@ class DeepClassifier(BaseClassifier):
 
     Common parameters
     -----------------
+    n_steps : int or None
+        Optimiser steps to train for: ``ceil(n_steps / batches per epoch)`` epochs, at
+        most ``max_epochs`` (at least one). So a small data set gets many epochs and a
+        large one few, for about the same cost; None trains ``max_epochs`` epochs.
     max_epochs, batch_size, lr : int, int, float
-        Training length, mini-batch size and initial learning rate.
+        Upper bound on epochs, mini-batch size and initial learning rate.
     optimizer : {"adam", "adamw", "sgd"}
     weight_decay : float
     scheduler : {"cosine", "plateau", "none"}
-    patience : int
-        Early stopping patience on the validation loss (needs ``validation_data``).
+    stop_loss : float or None
+        Stop training once an epoch's mean training loss is below this: the network fits
+        its training data, and the rest of the budget would mostly sharpen its confidence.
+        None spends the whole budget.
+    patience : int or None
+        Early stopping patience on the validation loss: with an int the model trains on
+        ``X`` and keeps the weights of its best epoch on ``validation_data``; with None
+        (no early stopping) it chooses nothing on validation, so a caller that has a
+        validation split trains it on train and validation together (see
+        :attr:`uses_validation`).
     class_weight : {None, "balanced"}
         Weight the loss by inverse class frequency.
     inputs : str
-        Features fed as channels, joined by '+' from "raw", "centred", "diff"; see
-        :func:`~tszoo.models.deep.transforms.make_input_features`.
+        Features fed as channels, joined by '+' from "raw", "centred", "diff" (see
+        :func:`~tszoo.models.deep.transforms.make_input_features`), or "auto": choose
+        between "raw" and "diff" per fit on ``validation_data`` (see :attr:`inputs_`).
     augment_shift, augment_noise, augment_scale : float
         Training-batch augmentation; see :class:`~tszoo.models.deep.transforms.Augment`.
     random_state : int or None
         Seeds weight initialisation, shuffling, dropout and augmentation.
+    n_jobs : int
+        CPU threads PyTorch computes on while this model fits and predicts; ``-1`` uses
+        every core. One thread is the default: on the study's recording a fit took 3.2 s on
+        one thread and 4.1 s on two, and two fits started together each took 4.4 s on one
+        thread each but 25 s on two (their threads spin while they wait, and take each
+        other's cores; ``benchmarks/concurrent_training.py``). Large networks on long
+        series gain up to about 1.7x from two threads alone.
     device : {"auto", "cpu", "cuda"}
     callbacks : list of Callback or None
         Extra trainer callbacks, e.g. a progress bar.
@@ -79,6 +106,12 @@ class DeepClassifier(BaseClassifier):
         The trained network(s); one unless the subclass ensembles.
     history_ : History
         The first network's per-epoch record; ``histories_`` holds all of them.
+    inputs_ : str
+        The input representation the networks were trained on: ``inputs``, or under
+        "auto" the candidate whose first network scored best on the validation split
+        (accuracy, then loss; the first candidate on a tie, or without validation data).
+    input_scores_ : dict
+        Under "auto" with validation data: each candidate's validation accuracy.
     """
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "deep": True}
@@ -94,30 +127,90 @@ class DeepClassifier(BaseClassifier):
         """How many independently initialised networks to train and average."""
         return 1
 
+    @property
+    def uses_validation(self) -> bool:
+        """Whether ``fit`` chooses anything on ``validation_data``: the input representation
+        (``inputs="auto"``) or the epoch to keep (early stopping, ``patience``)."""
+        return self.inputs == "auto" or self.patience is not None
+
+    def _epochs(self, n_cases: int) -> int:
+        """Epochs for ``n_cases`` training cases: ``n_steps`` worth, at most ``max_epochs``."""
+        if self.n_steps is None:
+            return self.max_epochs
+        per_epoch = math.ceil(n_cases / self.batch_size)
+        return max(1, min(self.max_epochs, math.ceil(self.n_steps / per_epoch)))
+
     # -- fit and predict --------------------------------------------------------------
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
-        check_inputs(self.inputs)
+        with torch_threads(self.n_jobs):
+            self._fit_networks(X, y, validation)
+
+    def _fit_networks(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
+        candidates = AUTO_INPUTS if self.inputs == "auto" else (self.inputs,)
+        for inputs in candidates:
+            check_inputs(inputs)
         if self.class_weight not in (None, "balanced"):
             raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
         rng = check_random_state(self.random_state)
-        train = self._training_data(X, y)
-        val = None if validation is None else self._data(*validation)
-        n_classes, n_in = len(self.classes_), len(self.input_mean_)
-        weights = balanced_class_weight(y, n_classes) if self.class_weight else None
-        members, self.histories_ = [], []
-        for _i in range(self._n_members()):
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            with seeded(seed):
-                network = self._build_network(n_in, n_classes, self.n_timepoints_)
-            trainer = self._make_trainer(seed, weights)
-            self.histories_.append(trainer.fit(network, train, val))
-            members.append(network)
+        seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self._n_members())]
+        weights = balanced_class_weight(y, len(self.classes_)) if self.class_weight else None
+        if validation is None:
+            candidates = candidates[:1]
+        # 1. the first network on each candidate input; under "auto" the best on validation
+        #    is kept, with its input statistics
+        tried = [
+            self._fit_member(X, y, validation, inputs, seeds[0], weights) for inputs in candidates
+        ]
+        self.input_scores_ = {t["inputs"]: t["val_acc"] for t in tried} if len(tried) > 1 else {}
+        best = min(tried, key=lambda t: (-t["val_acc"], t["val_loss"]))  # first on a tie
+        self.inputs_, self.input_mean_, self.input_std_ = best["inputs"], *best["stats"]
+        self.n_timepoints_ = best["n_timepoints"]
+        if len(tried) > 1:
+            logger.info(
+                "inputs=auto chose %s (validation accuracy %s)", self.inputs_, self.input_scores_
+            )
+        # 2. the rest of the ensemble on the chosen input
+        members, self.histories_ = [best["network"]], [best["history"]]
+        for seed in seeds[1:]:
+            member = self._fit_member(X, y, validation, self.inputs_, seed, weights, best["stats"])
+            members.append(member["network"])
+            self.histories_.append(member["history"])
         self.network_ = nn.ModuleList(members)
         self.history_ = self.histories_[0]
 
-    def _training_data(self, X: ArrayLike3D, y: np.ndarray) -> TensorData | IndexedData:
-        """Fit the input standardisation on ``X`` and return the training data.
+    def _fit_member(self, X, y, validation, inputs: str, seed: int, weights, stats=None) -> dict:
+        """Train one network on ``inputs``; its history, validation scores and statistics."""
+        self.inputs_ = inputs
+        if stats is None:
+            train = self._training_data(X, y)
+            stats = (self.input_mean_, self.input_std_)
+        else:
+            self.input_mean_, self.input_std_ = stats
+            train = self._training_data(X, y, fit_stats=False)
+        val = None if validation is None else self._data(*validation)
+        n_classes, n_in = len(self.classes_), len(self.input_mean_)
+        with seeded(seed):
+            network = self._build_network(n_in, n_classes, self.n_timepoints_)
+        history = self._make_trainer(seed, weights, self._epochs(len(y))).fit(network, train, val)
+        # the epoch whose weights the network keeps: the best one under early stopping
+        kept = history.best_epoch() if val is not None and self.patience is not None else None
+        record = history[(kept or len(history)) - 1] if len(history) else {}
+        return {
+            "inputs": inputs,
+            "network": network,
+            "history": history,
+            "stats": stats,
+            "n_timepoints": self.n_timepoints_,
+            "val_acc": float(record.get("val_acc", np.nan)) if val is not None else 0.0,
+            "val_loss": float(record.get("val_loss", np.nan)) if val is not None else 0.0,
+        }
+
+    def _training_data(
+        self, X: ArrayLike3D, y: np.ndarray, fit_stats: bool = True
+    ) -> TensorData | IndexedData:
+        """Fit the input standardisation on ``X`` (unless ``fit_stats`` is false) and return
+        the training data.
 
         Windows in a :class:`WindowArray` are never copied all at once: the statistics
         come from chunks of them and training gathers each batch from the recording. The
@@ -129,10 +222,11 @@ class DeepClassifier(BaseClassifier):
 
             def window_chunks():  # input features of STATS_CHUNK windows at a time
                 for x in X.batches(STATS_CHUNK):
-                    yield make_input_features(x, full[: len(x)], self.inputs), full[: len(x)]
+                    yield make_input_features(x, full[: len(x)], self.inputs_), full[: len(x)]
 
             self.n_timepoints_ = int(X.shape[-1])
-            self.input_mean_, self.input_std_ = channel_stats(window_chunks)
+            if fit_stats:
+                self.input_mean_, self.input_std_ = channel_stats(window_chunks)
             return self._data(X, y)
         features, lengths = self._input_features(X)
 
@@ -141,7 +235,8 @@ class DeepClassifier(BaseClassifier):
                 yield features[a : a + STATS_CHUNK], lengths[a : a + STATS_CHUNK]
 
         self.n_timepoints_ = int(features.shape[-1])
-        self.input_mean_, self.input_std_ = channel_stats(array_chunks)
+        if fit_stats:
+            self.input_mean_, self.input_std_ = channel_stats(array_chunks)
         return self._to_tensors(features, lengths, y)
 
     def _data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData | IndexedData:
@@ -153,23 +248,26 @@ class DeepClassifier(BaseClassifier):
 
         def prepare(batch: np.ndarray) -> np.ndarray:
             lengths = full[: len(batch)]
-            return self._standardise(make_input_features(batch, lengths, self.inputs), lengths)
+            return self._standardise(make_input_features(batch, lengths, self.inputs_), lengths)
 
         labels = None if y is None else torch.as_tensor(y, dtype=torch.long)
         return IndexedData(X, prepare, labels)
 
-    def _make_trainer(self, seed: int, class_weight: np.ndarray | None) -> Trainer:
+    def _make_trainer(
+        self, seed: int, class_weight: np.ndarray | None, epochs: int | None = None
+    ) -> Trainer:
         augment = None
         if self.augment_shift or self.augment_noise or self.augment_scale:
             augment = Augment(self.augment_shift, self.augment_noise, self.augment_scale)
         return Trainer(
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs if epochs is None else epochs,
             batch_size=self.batch_size,
             lr=self.lr,
             optimizer=self.optimizer,
             weight_decay=self.weight_decay,
             scheduler=self.scheduler,
             patience=self.patience,
+            stop_loss=self.stop_loss,
             class_weight=class_weight,
             seed=seed,
             device=self.device,
@@ -181,13 +279,14 @@ class DeepClassifier(BaseClassifier):
         data = self._data(X)
         device = resolve_device(self.device)
         self.network_.to(device)
-        probas = [torch.softmax(predict_logits(net, data, device), dim=1) for net in self.network_]
+        with torch_threads(self.n_jobs):
+            probas = [torch.softmax(predict_logits(net, data, device), 1) for net in self.network_]
         return torch.stack(probas).mean(0).cpu().numpy()  # average over the ensemble
 
     def _input_features(self, X: ArrayLike3D) -> tuple[np.ndarray, np.ndarray]:
         """Padded input features ``(n_cases, n_input_channels, n_timepoints)`` and lengths."""
         X_pad, lengths = pad_series(X)
-        return make_input_features(X_pad, lengths, self.inputs), lengths
+        return make_input_features(X_pad, lengths, self.inputs_), lengths
 
     def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
         if isinstance(X, WindowArray):
@@ -220,6 +319,8 @@ class DeepClassifier(BaseClassifier):
             "n_members": len(self.network_),
             "n_input_channels": len(self.input_mean_),
             "n_timepoints": self.n_timepoints_,
+            "inputs": self.inputs_,
+            "input_scores": self.input_scores_,
             "input_mean": self.input_mean_.tolist(),
             "input_std": self.input_std_.tolist(),
             "histories": [h.to_list() for h in self.histories_],
@@ -228,6 +329,8 @@ class DeepClassifier(BaseClassifier):
     def _load(self, directory: Path, state: dict) -> None:
         """Rebuild the network(s) from ``state`` and load the safetensors weights."""
         self.n_timepoints_ = int(state["n_timepoints"])
+        self.inputs_ = state.get("inputs", self.inputs)  # models saved before "auto"
+        self.input_scores_ = state.get("input_scores", {})
         self.input_mean_ = np.asarray(state["input_mean"], dtype=np.float32)
         self.input_std_ = np.asarray(state["input_std"], dtype=np.float32)
         n_in, n_classes = int(state["n_input_channels"]), len(self.classes_)

@@ -33,19 +33,22 @@ class InceptionTimeClassifier(DeepClassifier):
         depth: int = 6,
         kernel_size: int = 39,
         bottleneck: int = 32,
-        max_epochs: int = 100,
-        batch_size: int = 32,
+        n_steps: int | None = 1000,
+        max_epochs: int = 500,
+        batch_size: int = 16,
         lr: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
-        patience: int = 30,
+        patience: int | None = None,
+        stop_loss: float | None = 0.01,
         class_weight: str | None = None,
-        inputs: str = "diff",
+        inputs: str = "auto",
         augment_shift: float = 0.0,
         augment_noise: float = 0.0,
         augment_scale: float = 0.0,
         random_state: int | None = None,
+        n_jobs: int = 1,
         device: str = "auto",
         callbacks: list | None = None,
     ) -> None:
@@ -54,6 +57,7 @@ class InceptionTimeClassifier(DeepClassifier):
         self.depth = depth
         self.kernel_size = kernel_size
         self.bottleneck = bottleneck
+        self.n_steps = n_steps
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -61,12 +65,14 @@ class InceptionTimeClassifier(DeepClassifier):
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.inputs = inputs
         self.augment_shift = augment_shift
         self.augment_noise = augment_noise
         self.augment_scale = augment_scale
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.device = device
         self.callbacks = callbacks
 

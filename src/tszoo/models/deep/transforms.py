@@ -26,7 +26,8 @@ def check_inputs(inputs: str) -> tuple[str, ...]:
     for name in names:
         if name not in INPUTS:
             raise TszooError(
-                f"unknown input '{name}'{closest(name, INPUTS)}; inputs are {', '.join(INPUTS)}"
+                f"unknown input '{name}'{closest(name, (*INPUTS, 'auto'))}; inputs are "
+                f"{', '.join(INPUTS)} (joined by '+'), or auto"
             )
     if not names:
         raise TszooError(f"inputs is empty; choose one or more of {', '.join(INPUTS)}")

@@ -41,6 +41,23 @@ def masked_max_pool(x: Tensor, mask: Tensor | None, kernel: int, stride: int) ->
     return x if mask is None else x.masked_fill(torch.isinf(x), 0.0)
 
 
+class SameConv1d(nn.Conv1d):
+    """``Conv1d`` whose output has its input's length, for odd and even kernels alike.
+
+    PyTorch's ``padding="same"`` copies the input into a padded buffer for even kernels
+    (with a warning each call); this pads explicitly, as that does: ``(k - 1) // 2`` zeros
+    on the left and the rest on the right, times the dilation.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, **kwargs):
+        super().__init__(in_channels, out_channels, kernel_size, padding=0, **kwargs)
+        total = self.dilation[0] * (kernel_size - 1)
+        self.pad = (total // 2, total - total // 2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(F.pad(x, self.pad))  # (B, C_in, T) -> (B, C_out, T)
+
+
 class ConvBlock(nn.Module):
     """Conv1d ('same' padding) -> BatchNorm -> ReLU -> optional max pool, padding kept at zero.
 
@@ -53,7 +70,7 @@ class ConvBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, pool: int = 1):
         super().__init__()
-        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same", bias=False)
+        self.conv = SameConv1d(in_channels, out_channels, kernel_size, bias=False)
         self.norm = nn.BatchNorm1d(out_channels)
         self.pool = pool
 
