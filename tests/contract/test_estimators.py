@@ -157,7 +157,7 @@ def test_windows_as_views_train_and_predict_as_the_array_does(name, many_windows
     monkeypatch.setattr("tszoo.models.deep.base.STATS_CHUNK", 64)
     monkeypatch.setattr("tszoo.models.classic.features._CHUNK", 64)
     monkeypatch.setattr("tszoo.models.rocket._common.FIT_SERIES", 64)
-    for model_class in ("minirocket", "multirocket_hydra"):
+    for model_class in ("minirocket", "multirocket_hydra", "quant"):
         monkeypatch.setattr(get_model_class(model_class), "_CHUNK", 64)
     (X, y), (X_val, y_val), (X_test, _) = many_windows
     views = [as_windows(X, y), as_windows(X_val, y_val), as_windows(X_test, np.zeros(len(X_test)))]

@@ -171,10 +171,11 @@ def test_each_model_has_a_config_file_listing_every_parameter(name):
 
 
 def test_model_files_carry_the_studys_settings_and_tszoos_defaults_elsewhere():
+    epochs = {"batch_size": 64, "n_steps": None, "max_epochs": 200, "inputs": "raw"}
     study = {
-        "hybrid_attention": {"batch_size": 64, "max_epochs": 200, "optimizer": "adam", "lr": 1e-3},
-        "hybrid_cnn_lstm": {"batch_size": 64, "max_epochs": 200, "optimizer": "sgd", "lr": 0.01},
-        "cnn_1d": {"batch_size": 64, "max_epochs": 200},
+        "hybrid_attention": {**epochs, "optimizer": "adam", "lr": 1e-3},
+        "hybrid_cnn_lstm": {**epochs, "optimizer": "sgd", "lr": 0.01},
+        "cnn_1d": epochs,
     }
     for name in model_names():
         params = yaml.safe_load((CONFIGS / "models" / f"{name}.yaml").read_text())["params"][name]

@@ -13,10 +13,13 @@ _MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "hybrid_cnn_lstm": ("tszoo.models.deep.hybrid:HybridCNNLSTMClassifier", {"attention": False}),
     "cnn_1d": ("tszoo.models.deep.cnn:CNN1DClassifier", {}),
     "inception_time": ("tszoo.models.deep.inception:InceptionTimeClassifier", {}),
+    "resnet": ("tszoo.models.deep.resnet:ResNetClassifier", {}),
+    "lite_time": ("tszoo.models.deep.lite:LITETimeClassifier", {}),
     "random_forest": ("tszoo.models.classic.forest:RandomForestClassifier", {}),
     "svm": ("tszoo.models.classic.svm:SVMClassifier", {}),
     "minirocket": ("tszoo.models.rocket.minirocket:MiniRocketClassifier", {}),
     "multirocket_hydra": ("tszoo.models.rocket.multirocket_hydra:MultiRocketHydraClassifier", {}),
+    "quant": ("tszoo.models.interval.quant:QUANTClassifier", {}),
 }
 
 

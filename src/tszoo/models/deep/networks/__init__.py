@@ -7,5 +7,15 @@ true length of each series (None when all are full length); see :mod:`.layers` f
 from tszoo.models.deep.networks.cnn import CNN1D
 from tszoo.models.deep.networks.hybrid import HybridCNNLSTM, SpatialAttention
 from tszoo.models.deep.networks.inception import InceptionModule, InceptionNetwork
+from tszoo.models.deep.networks.lite import LITE
+from tszoo.models.deep.networks.resnet import ResNet
 
-__all__ = ["CNN1D", "HybridCNNLSTM", "InceptionModule", "InceptionNetwork", "SpatialAttention"]
+__all__ = [
+    "CNN1D",
+    "LITE",
+    "HybridCNNLSTM",
+    "InceptionModule",
+    "InceptionNetwork",
+    "ResNet",
+    "SpatialAttention",
+]

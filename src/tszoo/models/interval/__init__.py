@@ -1,0 +1,1 @@
+"""Interval-based models: features from fixed intervals of each series."""

@@ -1,0 +1,56 @@
+"""The QUANT adapter over aeon."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tszoo.models.interval.quant import QUANTClassifier
+from tszoo.models.persistence import load_model, save_model
+
+
+def make_data(n_per_class: int = 15, n_channels: int = 2, n_timepoints: int = 40, seed: int = 0):
+    """Sines whose frequency depends on the class, in noise; string labels."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, n_timepoints)
+    X, y = [], []
+    for k, label in enumerate(["a", "b", "c"]):
+        phase = rng.uniform(0, 2 * np.pi, (n_per_class, n_channels, 1))
+        X.append(np.sin(2 * np.pi * (2 + 3 * k) * t + phase))
+        y += [label] * n_per_class
+    X = np.concatenate(X) + rng.normal(0, 0.2, (3 * n_per_class, n_channels, n_timepoints))
+    return X.astype(np.float32), np.array(y)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data(seed=0), make_data(n_per_class=6, seed=1)
+
+
+def test_quant_gives_aeons_probabilities(data):
+    from aeon.classification.interval_based import QUANTClassifier as Aeon
+
+    (X, y), (X_test, _) = data
+    ours = QUANTClassifier(random_state=3).fit(X, y).predict_proba(X_test)
+    theirs = Aeon(random_state=3).fit(X.astype(np.float64), y).predict_proba(X_test)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_quant_learns_and_transforms_in_chunks(data, monkeypatch):
+    (X, y), (X_test, y_test) = data
+    whole = QUANTClassifier(random_state=0).fit(X, y)
+    assert (whole.predict(X_test) == y_test).mean() >= 0.9
+    monkeypatch.setattr(QUANTClassifier, "_CHUNK", 7)
+    chunked = QUANTClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(chunked.predict_proba(X_test), whole.predict_proba(X_test))
+
+
+def test_quant_resamples_unequal_and_short_series(data, tmp_path):
+    (X, y), (X_test, _) = data
+    ragged = [x[:, : 20 + i % 20] for i, x in enumerate(X)]
+    model = QUANTClassifier(random_state=0).fit(ragged, y)
+    assert model.n_timepoints_ == max(x.shape[1] for x in ragged)
+    assert model.predict_proba([x[:, :3] for x in X_test]).shape == (len(X_test), 3)
+    save_model(model, tmp_path / "m", name="quant")
+    loaded, _ = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
