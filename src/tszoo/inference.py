@@ -160,7 +160,8 @@ def iter_predictions(
 
     A CSV or Parquet file is read ``chunk_rows`` rows at a time (``0`` or None: whole);
     ready-made cases (``.ts``) are read whole and come as one piece. ``jobs`` sets the
-    threads of models that take ``n_jobs`` (forest, Rocket; ``-1``: every core); None
+    threads of models that take ``n_jobs`` (forest, Rocket, QUANT, the deep models; ``-1``:
+    every core); None
     keeps the saved model's.
     """
     if chunk_rows is not None and (not _whole_number(chunk_rows) or chunk_rows < 0):

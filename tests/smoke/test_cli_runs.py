@@ -333,6 +333,7 @@ def test_a_killed_compare_resumes_to_the_uninterrupted_results(csv_path, tmp_pat
         "compare", "--data", csv_path, *DATA_ARGS, "--models", "random_forest,hybrid_attention",
         "--seeds", "0", "--set", "random_forest.n_estimators=5",
         "--set", "hybrid_attention.max_epochs=150", "--set", "hybrid_attention.patience=150",
+        "--set", "hybrid_attention.n_steps=null", "--set", "hybrid_attention.stop_loss=null",
         "--set", "hybrid_attention.n_filters=4", "--set", "hybrid_attention.hidden_size=8",
         "--quiet",
     ]  # fmt: skip

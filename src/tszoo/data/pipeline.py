@@ -49,13 +49,18 @@ class DataSplits:
     stride: int | None = None
 
     def get(self, split: str) -> Windows | Cases:
+        """One split by name; ``"train+val"`` is the training and validation splits joined
+        (what a model that chooses nothing on validation is fitted on)."""
+        if split == "train+val":
+            return join(self.train, self.val)
         return {"train": self.train, "val": self.val, "test": self.test}[split]
 
     def arrays(
         self, split: str, *, lazy: bool = False
     ) -> tuple[np.ndarray | list[np.ndarray] | WindowArray, np.ndarray]:
-        """Normalised ``(X, y)`` of one split; ``X`` is ``(n_cases, n_channels, n_timepoints)``
-        or, for unequal-length cases, a list of ``(n_channels, n_timepoints_i)`` arrays.
+        """Normalised ``(X, y)`` of one split (or ``"train+val"``); ``X`` is ``(n_cases,
+        n_channels, n_timepoints)`` or, for unequal-length cases, a list of ``(n_channels,
+        n_timepoints_i)`` arrays.
 
         ``lazy=True`` gives windows as a :class:`WindowArray`: every model takes it, and
         windows are copied (and normalised) only a batch at a time. Cases are in memory
@@ -97,6 +102,27 @@ class DataSplits:
         table = self.windows_table()
         counts = pd.crosstab(table["label"], table["split"]).reindex(columns=list(SPLITS))
         return counts.fillna(0).astype(int)
+
+
+def join(first: Windows | Cases, second: Windows | Cases) -> Windows | Cases:
+    """Two parts of one data set as one: windows of the same recordings, or cases."""
+    if isinstance(first, Windows):
+        return Windows(
+            first.recordings,
+            np.concatenate([first.starts, second.starts]),
+            first.window,
+            np.concatenate([first.y, second.y]),
+        )
+    if first.equal_length and second.equal_length and first.X.shape[1:] == second.X.shape[1:]:
+        X = np.concatenate([first.X, second.X])
+    else:
+        X = [*first.X, *second.X]
+    return Cases(
+        X=X,
+        y=np.concatenate([first.y, second.y]),
+        channels=first.channels,
+        index=np.concatenate([first.index, second.index]),
+    )
 
 
 def prepare_splits(

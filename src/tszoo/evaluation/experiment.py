@@ -35,6 +35,7 @@ RESULT_COLUMNS = (
     "n_train",
     "n_val",
     "n_test",
+    "n_fit",
     "epochs",
 )
 PER_CLASS_COLUMNS = ("dataset", "model", "seed", "class", "precision", "recall", "f1", "support")
@@ -68,10 +69,14 @@ def build_model(name: str, params: dict[str, Any], seed: int):
 def fit_and_score(
     name: str, params: dict[str, Any], splits: DataSplits, seed: int, callbacks: list | None = None
 ) -> CellResult:
-    """Fit model ``name`` on the train split (validation on val) and score it on test.
+    """Fit model ``name`` and score it on the test split.
 
-    The result's ``row`` has the keys of ``RESULT_COLUMNS``; ``predictions`` has one row per
-    test window or case: its provenance, ``prediction`` and ``proba_<class>``.
+    A model that chooses something on validation (a deep model choosing its input or
+    stopping early) is fitted on the train split with the val split as its validation
+    data; every other model is fitted on train and val together, so validation costs it
+    no data. The row's ``n_fit`` counts the cases (windows) the model was fitted on; its
+    keys are those of ``RESULT_COLUMNS``. ``predictions`` has one row per test window or
+    case: its provenance, ``prediction`` and ``proba_<class>``.
     """
     deep = bool(model_tags(name).get("deep"))
     extra = {"callbacks": callbacks} if deep and callbacks else {}
@@ -81,9 +86,16 @@ def fit_and_score(
     X_val, y_val = splits.arrays("val", lazy=True)
     X_test, y_test = splits.arrays("test", lazy=True)
 
-    # 1. fit, validating on the leak-free val split (deep models stop early on it)
+    # 1. fit: validating on the leak-free val split if the model chooses anything on it,
+    #    else on train and val together
     start = time.perf_counter()
-    model.fit(X_train, y_train, validation_data=(X_val, y_val))
+    if model.uses_validation or len(y_val) == 0:
+        model.fit(X_train, y_train, validation_data=(X_val, y_val))
+        n_fit = len(y_train)
+    else:
+        X_fit, y_fit = splits.arrays("train+val", lazy=True)
+        model.fit(X_fit, y_fit)
+        n_fit = len(y_fit)
     fit_seconds = time.perf_counter() - start
     # 2. predict the test split once; labels follow from the probabilities
     start = time.perf_counter()
@@ -104,6 +116,7 @@ def fit_and_score(
         "n_train": len(y_train),
         "n_val": len(y_val),
         "n_test": len(y_test),
+        "n_fit": n_fit,
         "epochs": len(model.history_) if deep else "",
     }
     table = splits.windows_table()

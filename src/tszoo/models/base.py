@@ -95,6 +95,13 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)  # checks fitted before classes_ is touched
         return self.classes_[np.argmax(proba, axis=1)]
 
+    @property
+    def uses_validation(self) -> bool:
+        """Whether ``fit`` chooses anything (epochs, weights, features) on
+        ``validation_data``. A model that does not is best fitted on the training and
+        validation splits together; :func:`tszoo.evaluation.fit_and_score` does so."""
+        return False
+
     # -- for subclasses ------------------------------------------------------------
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:

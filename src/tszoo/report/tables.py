@@ -25,10 +25,17 @@ HEADERS = {
     "predict_seconds": "predict (s)",
     "n_seeds": "seeds",
     "n_train": "train / val / test",
+    "n_fit": "fitted on",
 }
 LOWER_IS_BETTER = ("fit_seconds", "predict_seconds")
 SIZES = ("n_train", "n_val", "n_test")
-COUNTS = ("seed", "epochs", "n_seeds", *SIZES)  # read back as floats when a value is missing
+COUNTS = (
+    "seed",
+    "epochs",
+    "n_seeds",
+    "n_fit",
+    *SIZES,
+)  # read back as floats when a value is missing
 
 
 @dataclass

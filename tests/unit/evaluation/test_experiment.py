@@ -1,0 +1,53 @@
+"""One cell's protocol: what each model is fitted on, and what the row records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tszoo.data import prepare_splits
+from tszoo.data.pipeline import join
+from tszoo.evaluation import fit_and_score
+from tszoo.models import make_model
+
+
+@pytest.fixture(scope="module")
+def gunpoint():
+    return prepare_splits("GunPoint", seed=0)
+
+
+def test_train_and_val_join_into_one_part(gunpoint):
+    both = join(gunpoint.train, gunpoint.val)
+    assert len(both) == len(gunpoint.train) + len(gunpoint.val)
+    X, y = gunpoint.arrays("train+val")
+    np.testing.assert_array_equal(X[: len(gunpoint.train)], gunpoint.arrays("train")[0])
+    np.testing.assert_array_equal(y[len(gunpoint.train) :], gunpoint.val.y)
+
+
+def test_join_keeps_windows_as_views_of_one_recording():
+    from tszoo.data import Recordings
+
+    rng = np.random.default_rng(0)
+    recordings = Recordings.from_arrays(
+        [rng.standard_normal((600, 2)) for _ in range(3)],
+        [np.repeat(["x", "y", "z"], 200) for _ in range(3)],
+    )
+    splits = prepare_splits(recordings, window=20, stride=5, seed=0)
+    X, _ = splits.arrays("train+val", lazy=True)
+    assert len(X) == len(splits.train) + len(splits.val)
+    dense = np.concatenate([splits.arrays("train")[0], splits.arrays("val")[0]])
+    np.testing.assert_array_equal(np.asarray(X), dense)
+
+
+def test_a_model_that_chooses_nothing_on_validation_fits_on_train_and_val(gunpoint):
+    row = fit_and_score("random_forest", {"n_estimators": 10}, gunpoint, seed=0).row
+    assert row["n_fit"] == row["n_train"] + row["n_val"] == 50  # GunPoint's whole train split
+
+
+def test_a_model_that_stops_early_fits_on_train_and_validates_on_val(gunpoint):
+    params = {"n_filters": 4, "n_layers": 1, "max_epochs": 3, "inputs": "raw", "patience": 2}
+    assert make_model("cnn_1d", **params).uses_validation
+    row = fit_and_score("cnn_1d", params, gunpoint, seed=0).row
+    assert row["n_fit"] == row["n_train"] < 50
+    assert make_model("cnn_1d").uses_validation  # the default chooses its input on it
+    assert not make_model("cnn_1d", inputs="raw").uses_validation
