@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,17 +49,22 @@ class DataSplits:
     stride: int | None = None
 
     def get(self, split: str) -> Windows | Cases:
-        """One split by name; ``"train+val"`` is the training and validation splits joined
-        (what a model that chooses nothing on validation is fitted on)."""
-        if split == "train+val":
-            return join(self.train, self.val)
         return {"train": self.train, "val": self.val, "test": self.test}[split]
+
+    def merged(self) -> DataSplits:
+        """Train and val as one training split, in source order, with the normalisation
+        refitted on it and no validation split: what a model that chooses nothing on
+        validation is fitted on. The test split is the same."""
+        train = join(self.train, self.val)
+        empty = self.val.subset(np.zeros(0, dtype=np.int64))
+        normalizer = Normalizer(self.normalizer.method).fit(train)
+        return replace(self, train=train, val=empty, normalizer=normalizer)
 
     def arrays(
         self, split: str, *, lazy: bool = False
     ) -> tuple[np.ndarray | list[np.ndarray] | WindowArray, np.ndarray]:
-        """Normalised ``(X, y)`` of one split (or ``"train+val"``); ``X`` is ``(n_cases,
-        n_channels, n_timepoints)`` or, for unequal-length cases, a list of ``(n_channels,
+        """Normalised ``(X, y)`` of one split; ``X`` is ``(n_cases, n_channels,
+        n_timepoints)`` or, for unequal-length cases, a list of ``(n_channels,
         n_timepoints_i)`` arrays.
 
         ``lazy=True`` gives windows as a :class:`WindowArray`: every model takes it, and
@@ -105,23 +110,24 @@ class DataSplits:
 
 
 def join(first: Windows | Cases, second: Windows | Cases) -> Windows | Cases:
-    """Two parts of one data set as one: windows of the same recordings, or cases."""
+    """Two parts of one data set as one, in the order of the source: windows of the same
+    recordings by their first row, cases by their position in the file."""
     if isinstance(first, Windows):
-        return Windows(
-            first.recordings,
-            np.concatenate([first.starts, second.starts]),
-            first.window,
-            np.concatenate([first.y, second.y]),
-        )
+        starts = np.concatenate([first.starts, second.starts])
+        order = np.argsort(starts, kind="stable")
+        y = np.concatenate([first.y, second.y])[order]
+        return Windows(first.recordings, starts[order], first.window, y)
+    order = np.argsort(np.concatenate([first.index, second.index]), kind="stable")
     if first.equal_length and second.equal_length and first.X.shape[1:] == second.X.shape[1:]:
-        X = np.concatenate([first.X, second.X])
+        X = np.concatenate([first.X, second.X])[order]
     else:
-        X = [*first.X, *second.X]
+        both = [*first.X, *second.X]
+        X = [both[i] for i in order]
     return Cases(
         X=X,
-        y=np.concatenate([first.y, second.y]),
+        y=np.concatenate([first.y, second.y])[order],
         channels=first.channels,
-        index=np.concatenate([first.index, second.index]),
+        index=np.concatenate([first.index, second.index])[order],
     )
 
 

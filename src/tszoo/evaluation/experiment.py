@@ -50,6 +50,7 @@ class CellResult:
     model: Any
     row: dict[str, Any]
     predictions: pd.DataFrame
+    splits: DataSplits  # what the model was fitted on, normalisation included
     per_class: list[dict[str, Any]] = field(default_factory=list)
     confusion: list[dict[str, Any]] = field(default_factory=list)
 
@@ -81,21 +82,16 @@ def fit_and_score(
     deep = bool(model_tags(name).get("deep"))
     extra = {"callbacks": callbacks} if deep and callbacks else {}
     model = build_model(name, {**params, **extra}, seed)
+    # 1. what the model is fitted on: train, choosing on val, if it chooses anything there;
+    #    else train and val together, normalised with statistics of both
+    n_train, n_val = len(splits.train), len(splits.val)
+    fitted = splits if model.uses_validation or n_val == 0 else splits.merged()
     # windows stay views of the recording: models copy them out a batch at a time
-    X_train, y_train = splits.arrays("train", lazy=True)
-    X_val, y_val = splits.arrays("val", lazy=True)
-    X_test, y_test = splits.arrays("test", lazy=True)
-
-    # 1. fit: validating on the leak-free val split if the model chooses anything on it,
-    #    else on train and val together
+    X_train, y_train = fitted.arrays("train", lazy=True)
+    X_val, y_val = fitted.arrays("val", lazy=True)
+    X_test, y_test = fitted.arrays("test", lazy=True)
     start = time.perf_counter()
-    if model.uses_validation or len(y_val) == 0:
-        model.fit(X_train, y_train, validation_data=(X_val, y_val))
-        n_fit = len(y_train)
-    else:
-        X_fit, y_fit = splits.arrays("train+val", lazy=True)
-        model.fit(X_fit, y_fit)
-        n_fit = len(y_fit)
+    model.fit(X_train, y_train, validation_data=(X_val, y_val) if len(y_val) else None)
     fit_seconds = time.perf_counter() - start
     # 2. predict the test split once; labels follow from the probabilities
     start = time.perf_counter()
@@ -113,10 +109,10 @@ def fit_and_score(
         **{m: scores[m] for m in METRICS},
         "fit_seconds": round(fit_seconds, 3),
         "predict_seconds": round(predict_seconds, 3),
-        "n_train": len(y_train),
-        "n_val": len(y_val),
+        "n_train": n_train,
+        "n_val": n_val,
         "n_test": len(y_test),
-        "n_fit": n_fit,
+        "n_fit": len(y_train),
         "epochs": len(model.history_) if deep else "",
     }
     table = splits.windows_table()
@@ -128,16 +124,17 @@ def fit_and_score(
         model,
         row,
         predictions,
+        fitted,
         per_class_rows(scores, **keys),
         confusion_rows(scores, splits.classes, **keys),
     )
 
 
-def save_cell(
-    run_dir: Path, target: Path, name: str, seed: int, splits: DataSplits, result: CellResult
-) -> None:
-    """Write a cell's predictions, history, attention examples and model."""
+def save_cell(run_dir: Path, target: Path, name: str, seed: int, result: CellResult) -> None:
+    """Write a cell's predictions, history, attention examples and model (with the
+    normalisation it was fitted with)."""
     cell = cell_name(name, seed)
+    splits = result.splits
     model = result.model
     runs.write_table(run_dir / "predictions" / f"{cell}.csv", result.predictions)
     if model_tags(name).get("deep"):

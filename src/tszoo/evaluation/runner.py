@@ -176,7 +176,7 @@ def _run_cell(
     callbacks = progress.cell(name, seed, bool(model_tags(name).get("deep")))
     logger.info("fitting %s on seed %d", name, seed)
     result = fit_and_score(name, params, splits, seed, callbacks=callbacks)
-    save_cell(run_dir, target, name, seed, splits, result)
+    save_cell(run_dir, target, name, seed, result)
     row = result.row
     logger.info(
         "%s seed %d: accuracy %.3f, macro F1 %.3f", name, seed, row["accuracy"], row["f1_macro"]

@@ -16,12 +16,19 @@ def gunpoint():
     return prepare_splits("GunPoint", seed=0)
 
 
-def test_train_and_val_join_into_one_part(gunpoint):
+def test_train_and_val_merge_into_the_given_train_split_in_file_order(gunpoint):
+    from tszoo.data import load_bundled
+
     both = join(gunpoint.train, gunpoint.val)
-    assert len(both) == len(gunpoint.train) + len(gunpoint.val)
-    X, y = gunpoint.arrays("train+val")
-    np.testing.assert_array_equal(X[: len(gunpoint.train)], gunpoint.arrays("train")[0])
-    np.testing.assert_array_equal(y[len(gunpoint.train) :], gunpoint.val.y)
+    np.testing.assert_array_equal(both.index, np.arange(50))  # GunPoint's 50 training cases
+    merged = gunpoint.merged()
+    assert len(merged.val) == 0 and merged.test is gunpoint.test
+    X, y = merged.arrays("train")
+    raw = load_bundled("GunPoint").train
+    np.testing.assert_array_equal(y, raw.y)
+    # normalised with the statistics of all 50 cases, not of the 44 in the carved train
+    np.testing.assert_allclose(X.mean(), 0.0, atol=1e-5)
+    np.testing.assert_allclose(X.std(), 1.0, atol=1e-4)
 
 
 def test_join_keeps_windows_as_views_of_one_recording():
@@ -33,10 +40,13 @@ def test_join_keeps_windows_as_views_of_one_recording():
         [np.repeat(["x", "y", "z"], 200) for _ in range(3)],
     )
     splits = prepare_splits(recordings, window=20, stride=5, seed=0)
-    X, _ = splits.arrays("train+val", lazy=True)
+    merged = splits.merged()
+    X, _ = merged.arrays("train", lazy=True)
     assert len(X) == len(splits.train) + len(splits.val)
-    dense = np.concatenate([splits.arrays("train")[0], splits.arrays("val")[0]])
-    np.testing.assert_array_equal(np.asarray(X), dense)
+    assert merged.train.recordings is splits.train.recordings  # views, not copies
+    assert np.all(np.diff(merged.train.starts) > 0)
+    rows = np.concatenate([splits.train.starts, splits.val.starts])
+    np.testing.assert_array_equal(np.sort(rows), merged.train.starts)
 
 
 def test_a_model_that_chooses_nothing_on_validation_fits_on_train_and_val(gunpoint):
