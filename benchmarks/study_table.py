@@ -13,8 +13,10 @@ the protocol below stays fixed. ``--set`` wins over the file.
 
 Protocol: ``../shared/data/dataset_sample.csv``, windows of 50 rows every 10 rows, a
 leak-free 80/10/10 split (no raw row in two splits) drawn with each seed, z-scored with
-training statistics; each model is fitted with ``random_state=seed`` on train, with the
-validation split for early stopping, and scored on test. Fit time excludes one untimed
+training statistics; each model runs as a ``tszoo compare`` cell (``fit_and_score``,
+``random_state=seed``): a model that chooses something on validation (the deep models'
+input, by default) is fitted on train and chooses on val, every other model is fitted on
+train and val together, and each is scored on test once. Fit time excludes one untimed
 warm-up fit on tiny data (numba compilation in aeon). Writes ``study_table.md`` and
 ``study_table.csv`` (one row per model x seed) under ``benchmarks/results/``.
 """
@@ -25,15 +27,14 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 from tszoo.config import load_config
 from tszoo.data import prepare_splits
+from tszoo.evaluation import fit_and_score
 from tszoo.models import make_model, model_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +54,10 @@ TARGETS = {
     "hybrid_cnn_lstm": 0.90,
     "cnn_1d": 0.90,
 }
+
+
+COLUMNS = ["model", "seed", "accuracy", "precision_macro", "recall_macro", "f1_macro",
+           "fit_seconds", "n_train", "n_val", "n_test", "n_fit", "epochs"]  # fmt: skip
 
 
 def warm_up(name: str) -> None:
@@ -87,33 +92,10 @@ def run(models: list[str], seeds: list[int], overrides: dict[str, dict]) -> pd.D
         warm_up(name)
     for seed in seeds:
         splits = prepare_splits(SAMPLE, window=50, stride=10, fractions=(0.8, 0.1, 0.1), seed=seed)
-        X_train, y_train = splits.arrays("train")
-        X_val, y_val = splits.arrays("val")
-        X_test, y_test = splits.arrays("test")
-        for name in models:
-            model = make_model(name, random_state=seed, **overrides.get(name, {}))
-            start = time.perf_counter()
-            model.fit(X_train, y_train, validation_data=(X_val, y_val))
-            fit_seconds = time.perf_counter() - start
-            pred = model.predict(X_test)
-            p, r, f1, _ = precision_recall_fscore_support(
-                y_test, pred, average="macro", zero_division=0
-            )
-            rows.append(
-                {
-                    "model": name,
-                    "seed": seed,
-                    "accuracy": accuracy_score(y_test, pred),
-                    "precision_macro": p,
-                    "recall_macro": r,
-                    "f1_macro": f1,
-                    "fit_seconds": fit_seconds,
-                    "n_train": len(y_train),
-                    "n_val": len(y_val),
-                    "n_test": len(y_test),
-                }
-            )
-            print(f"seed {seed} {name:18s} acc {rows[-1]['accuracy']:.3f} fit {fit_seconds:.1f}s")
+        for name in models:  # as a tszoo compare cell
+            row = fit_and_score(name, overrides.get(name, {}), splits, seed).row
+            rows.append({k: row[k] for k in COLUMNS})
+            print(f"seed {seed} {name:18s} acc {row['accuracy']:.3f} fit {row['fit_seconds']:.1f}s")
     return pd.DataFrame(rows)
 
 
