@@ -53,6 +53,9 @@ TARGETS = {
     "hybrid_attention": 0.95,
     "hybrid_cnn_lstm": 0.90,
     "cnn_1d": 0.90,
+    "inception_time": 0.90,
+    "resnet": 0.90,
+    "lite_time": 0.90,
 }
 
 
