@@ -340,8 +340,13 @@ def test_a_killed_compare_resumes_to_the_uninterrupted_results(csv_path, tmp_pat
     # 1. a real process, signalled while it fits its second cell
     out = tmp_path / "killed"
     exe = Path(sys.executable).parent / "tszoo"
+    # a shell that starts the test suite in the background ignores SIGINT for its children,
+    # and Python then keeps ignoring it: give the run the default action back
     proc = subprocess.Popen(
-        list(map(str, [exe, *run_args, "--out", out])), stderr=subprocess.PIPE, text=True
+        list(map(str, [exe, *run_args, "--out", out])),
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
