@@ -158,59 +158,56 @@ class DeepClassifier(BaseClassifier):
         if validation is None:
             candidates = candidates[:1]
         # 1. the first network on each candidate input; under "auto" the best on validation
-        #    is kept, with its input statistics
-        tried = [
-            self._fit_member(X, y, validation, inputs, seeds[0], weights) for inputs in candidates
-        ]
-        self.input_scores_ = {t["inputs"]: t["val_acc"] for t in tried} if len(tried) > 1 else {}
-        best = min(tried, key=lambda t: (-t["val_acc"], t["val_loss"]))  # first on a tie
-        self.inputs_, self.input_mean_, self.input_std_ = best["inputs"], *best["stats"]
-        self.n_timepoints_ = best["n_timepoints"]
+        #    is kept, with its input statistics and data for the rest of the ensemble
+        tried = []
+        for inputs in candidates:
+            train, val = self._prepare(X, y, validation, inputs)
+            network, history, scores = self._train_network(train, val, seeds[0], weights)
+            state = (inputs, self.input_mean_, self.input_std_, self.n_timepoints_)
+            tried.append({"state": state, "data": (train, val), "network": network,
+                          "history": history, "scores": scores})  # fmt: skip
+        best = min(tried, key=lambda t: t["scores"])  # the first on a tie
+        self.inputs_, self.input_mean_, self.input_std_, self.n_timepoints_ = best["state"]
+        self.input_scores_ = {}
         if len(tried) > 1:
+            self.input_scores_ = {t["state"][0]: -t["scores"][0] for t in tried}
             logger.info(
                 "inputs=auto chose %s (validation accuracy %s)", self.inputs_, self.input_scores_
             )
-        # 2. the rest of the ensemble on the chosen input
+        # 2. the rest of the ensemble on the chosen input and its data
         members, self.histories_ = [best["network"]], [best["history"]]
         for seed in seeds[1:]:
-            member = self._fit_member(X, y, validation, self.inputs_, seed, weights, best["stats"])
-            members.append(member["network"])
-            self.histories_.append(member["history"])
+            network, history, _ = self._train_network(*best["data"], seed, weights)
+            members.append(network)
+            self.histories_.append(history)
         self.network_ = nn.ModuleList(members)
         self.history_ = self.histories_[0]
 
-    def _fit_member(self, X, y, validation, inputs: str, seed: int, weights, stats=None) -> dict:
-        """Train one network on ``inputs``; its history, validation scores and statistics."""
+    def _prepare(self, X, y, validation, inputs: str):
+        """Training and validation data on ``inputs``, standardised with statistics fitted
+        on ``X`` (set as ``input_mean_``, ``input_std_``; ``inputs_`` is set to ``inputs``)."""
         self.inputs_ = inputs
-        if stats is None:
-            train = self._training_data(X, y)
-            stats = (self.input_mean_, self.input_std_)
-        else:
-            self.input_mean_, self.input_std_ = stats
-            train = self._training_data(X, y, fit_stats=False)
-        val = None if validation is None else self._data(*validation)
-        n_classes, n_in = len(self.classes_), len(self.input_mean_)
-        with seeded(seed):
-            network = self._build_network(n_in, n_classes, self.n_timepoints_)
-        history = self._make_trainer(seed, weights, self._epochs(len(y))).fit(network, train, val)
-        # the epoch whose weights the network keeps: the best one under early stopping
-        kept = history.best_epoch() if val is not None and self.patience is not None else None
-        record = history[(kept or len(history)) - 1] if len(history) else {}
-        return {
-            "inputs": inputs,
-            "network": network,
-            "history": history,
-            "stats": stats,
-            "n_timepoints": self.n_timepoints_,
-            "val_acc": float(record.get("val_acc", np.nan)) if val is not None else 0.0,
-            "val_loss": float(record.get("val_loss", np.nan)) if val is not None else 0.0,
-        }
+        train = self._training_data(X, y)
+        return train, None if validation is None else self._data(*validation)
 
-    def _training_data(
-        self, X: ArrayLike3D, y: np.ndarray, fit_stats: bool = True
-    ) -> TensorData | IndexedData:
-        """Fit the input standardisation on ``X`` (unless ``fit_stats`` is false) and return
-        the training data.
+    def _train_network(self, train, val, seed: int, weights):
+        """One new network trained on ``train``: the network, its history and its
+        ``(-validation accuracy, validation loss)`` at the epoch whose weights it keeps
+        (the best under early stopping, else the last; zeros without validation)."""
+        with seeded(seed):
+            network = self._build_network(len(self.input_mean_), len(self.classes_),
+                                          self.n_timepoints_)  # fmt: skip
+        history = self._make_trainer(seed, weights, self._epochs(len(train))).fit(
+            network, train, val
+        )
+        if val is None or not len(history):
+            return network, history, (0.0, 0.0)
+        kept = history.best_epoch() if self.patience is not None else None
+        record = history[(kept or len(history)) - 1]
+        return network, history, (-float(record["val_acc"]), float(record["val_loss"]))
+
+    def _training_data(self, X: ArrayLike3D, y: np.ndarray) -> TensorData | IndexedData:
+        """Fit the input standardisation on ``X`` and return the training data.
 
         Windows in a :class:`WindowArray` are never copied all at once: the statistics
         come from chunks of them and training gathers each batch from the recording. The
@@ -225,8 +222,7 @@ class DeepClassifier(BaseClassifier):
                     yield make_input_features(x, full[: len(x)], self.inputs_), full[: len(x)]
 
             self.n_timepoints_ = int(X.shape[-1])
-            if fit_stats:
-                self.input_mean_, self.input_std_ = channel_stats(window_chunks)
+            self.input_mean_, self.input_std_ = channel_stats(window_chunks)
             return self._data(X, y)
         features, lengths = self._input_features(X)
 
@@ -235,8 +231,7 @@ class DeepClassifier(BaseClassifier):
                 yield features[a : a + STATS_CHUNK], lengths[a : a + STATS_CHUNK]
 
         self.n_timepoints_ = int(features.shape[-1])
-        if fit_stats:
-            self.input_mean_, self.input_std_ = channel_stats(array_chunks)
+        self.input_mean_, self.input_std_ = channel_stats(array_chunks)
         return self._to_tensors(features, lengths, y)
 
     def _data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData | IndexedData:

@@ -92,9 +92,8 @@ class QUANTClassifier(BaseClassifier):
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
         self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
-        n_channels = X[0].shape[0]
         # 1. the intervals: a function of the length only
-        self.transformer_ = self._make_transformer(n_channels)
+        self.transformer_ = self._make_transformer()
         # 2. features a chunk at a time, then the trees
         features = stack_chunks(self._feature_chunks(X), len(X))
         # aeon's classifier seeds its trees with an integer drawn from random_state
@@ -114,14 +113,14 @@ class QUANTClassifier(BaseClassifier):
         self.estimator_.n_jobs = self.n_jobs  # set_params(n_jobs=...) holds for predict too
         return np.concatenate([self.estimator_.predict_proba(Z) for Z in self._feature_chunks(X)])
 
-    def _make_transformer(self, n_channels: int):
+    def _make_transformer(self):
         from aeon.transformations.collection.interval_based import QUANTTransformer
 
         transformer = QUANTTransformer(
             interval_depth=self.interval_depth, quantile_divisor=self.quantile_divisor
         )
         with preserved_global_state():
-            transformer.fit(np.zeros((1, n_channels, self.n_timepoints_), dtype=np.float32))
+            transformer.fit(np.zeros((1, self.n_channels_, self.n_timepoints_), dtype=np.float32))
         return transformer
 
     def _feature_chunks(self, X: ArrayLike3D):
@@ -135,13 +134,12 @@ class QUANTClassifier(BaseClassifier):
 
     def _save(self, directory: Path) -> dict:
         dump_sklearn(self.estimator_, directory / self._FILE)
-        n_channels = int(self.transformer_.metadata_["n_channels"])
-        return {"n_timepoints": int(self.n_timepoints_), "n_channels": n_channels}
+        return {"n_timepoints": int(self.n_timepoints_)}
 
     def _load(self, directory: Path, state: dict) -> None:
         self.estimator_ = load_sklearn(directory / self._FILE)
         self.n_timepoints_ = int(state["n_timepoints"])
-        self.transformer_ = self._make_transformer(int(state["n_channels"]))
+        self.transformer_ = self._make_transformer()  # n_channels_ is restored by load_model
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:
