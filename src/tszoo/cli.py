@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -24,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: 50]" stays as written
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -31,6 +33,24 @@ T = TypeVar("T")
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print results only, no progress.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        console.print(f"tszoo {importlib.metadata.version('tszoo')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Leak-free classification of multichannel time series."""
 
 
 def _setup_logging(quiet: bool, debug: bool) -> None:
@@ -118,6 +138,14 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Model parameter MODEL.PARAM=VALUE (YAML value); repeatable."),
 ]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Local worker processes, one cell (model x seed) each at a time; 1 runs in this "
+        "process with a bar per epoch [default: one per core, at most one per cell].",
+        show_default=False,
+    ),
+]
 RunOutOpt = Annotated[
     Path | None,
     typer.Option(help="Run directory (new or empty); default runs/<UTC time>-<command>."),
@@ -190,7 +218,21 @@ def _parse_seeds(text: str) -> list[int]:
         raise TszooError(f"--seeds {text!r}: expected integers, e.g. 0,1,2") from None
 
 
-def _show_outcome(outcome) -> None:
+def _with_report(run: Callable[[], T], draw: Callable[[Path], Path]) -> tuple[T, Path]:
+    """``run()``, then ``draw`` the report of the run directory it wrote: the engine never
+    draws. A run where some cells failed gets its report too, before the error."""
+    from tszoo.evaluation.engine import CellsFailed
+
+    try:
+        outcome = run()
+    except CellsFailed as exc:
+        draw(exc.outcome.run_dir)
+        raise
+    return outcome, draw(outcome.run_dir)
+
+
+def _show_outcome(done: tuple) -> None:
+    outcome, report = done
     from tszoo.evaluation.experiment import METRICS
 
     table = Table(title="Test-split results")
@@ -208,7 +250,7 @@ def _show_outcome(outcome) -> None:
         )
     console.print(table)
     console.print(f"run directory: {outcome.run_dir}")
-    console.print(f"report: {outcome.report}")
+    console.print(f"report: {report}")
 
 
 def _progress(quiet: bool):
@@ -333,7 +375,8 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Fit one model, score it on the test split and save it with its run."""
-    from tszoo.evaluation.runner import run_train
+    from tszoo.evaluation.compare import run_train
+    from tszoo.report import build_report
 
     def work():
         options = _data_options(
@@ -343,7 +386,7 @@ def train(
         experiment = _experiment("train", options, config, set_, models=[model])
         if seed is not None or len(experiment.seeds) > 1:
             experiment.seeds = [seed if seed is not None else experiment.seeds[0]]
-        return run_train(experiment, out, _progress(quiet))
+        return _with_report(lambda: run_train(experiment, out, _progress(quiet)), build_report)
 
     _show_outcome(_run(work, quiet=quiet, debug=debug))
 
@@ -372,6 +415,7 @@ def compare(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     out: RunOutOpt = None,
+    workers: WorkersOpt = None,
     resume: Annotated[
         Path | None,
         typer.Option(help="Finish an interrupted run in this directory, with its own config."),
@@ -380,7 +424,8 @@ def compare(
     debug: Debug = False,
 ) -> None:
     """Fit several models over several seeds on leak-free splits; tabulate test scores."""
-    from tszoo.evaluation.runner import resume_run, run_compare
+    from tszoo.evaluation.compare import resume_run, run_compare
+    from tszoo.report import build_report
 
     def work():
         options = _data_options(
@@ -396,7 +441,7 @@ def compare(
                 raise TszooError(
                     f"--resume takes everything from the run's config.yaml; drop --{given[0]}"
                 )
-            return resume_run(resume, _progress(quiet))
+            return _with_report(lambda: resume_run(resume, _progress(quiet), workers), build_report)
         experiment = _experiment(
             "compare",
             options,
@@ -405,7 +450,9 @@ def compare(
             models=_parse_list(models),
             seeds=_parse_seeds(seeds) if seeds is not None else None,
         )
-        return run_compare(experiment, out, _progress(quiet))
+        return _with_report(
+            lambda: run_compare(experiment, out, _progress(quiet), workers), build_report
+        )
 
     _show_outcome(_run(work, quiet=quiet, debug=debug))
 
@@ -496,9 +543,7 @@ def benchmark(
         str | None, typer.Option(help="Models, comma-separated; default every registered one.")
     ] = None,
     seeds: Annotated[str | None, typer.Option(help="Seeds, comma-separated (default 0).")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes on this machine (default 1).")
-    ] = None,
+    workers: WorkersOpt = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Run the cells on a Dask cluster: its scheduler, tcp://HOST:PORT."),
@@ -513,6 +558,13 @@ def benchmark(
     nan: NanOpt = None,
     label_rule: LabelRuleOpt = None,
     normalise: NormaliseOpt = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML grid (datasets, models, seeds, params, data), e.g. a benchmark run's "
+            "config.yaml; options given here win."
+        ),
+    ] = None,
     set_: SetOpt = None,
     out: RunOutOpt = None,
     resume: Annotated[
@@ -523,8 +575,10 @@ def benchmark(
 ) -> None:
     """Fit every model on every dataset and seed, in parallel; rank the models."""
     from tszoo.config import parse_sets
-    from tszoo.evaluation.grid import RANK_METRIC, resume_benchmark, run_benchmark
+    from tszoo.evaluation.benchmark import read_grid_file, resume_benchmark, run_benchmark
+    from tszoo.evaluation.ranking import RANK_METRIC
     from tszoo.models import model_names
+    from tszoo.report.grid import build_benchmark_report
 
     def work():
         options = _data_options(
@@ -532,30 +586,35 @@ def benchmark(
             normalise,
         )  # fmt: skip
         where = {
-            "workers": 1 if workers is None else workers,
+            "workers": workers,
             "scheduler": scheduler,
             "progress": _progress(quiet),
         }
         if resume is not None:
             given = [k.replace("_", "-") for k, v in options.items() if v is not None]
-            given += [k for k, v in {"datasets": datasets, "models": models, "seeds": seeds,
-                                     "set": set_, "out": out}.items() if v]  # fmt: skip
+            named = {"datasets": datasets, "models": models, "seeds": seeds, "config": config}
+            given += [k for k, v in {**named, "set": set_, "out": out}.items() if v]
             if given:
                 raise TszooError(
                     f"--resume takes the grid from the run's config.yaml; drop --{given[0]}"
                 )
-            return resume_benchmark(resume, **where)
-        return run_benchmark(
-            _parse_list(datasets) or [],
-            _parse_list(models) or model_names(),
-            _parse_seeds(seeds) if seeds is not None else [0],
-            params=parse_sets(set_),
-            data=options,
-            out=out,
-            **where,
+            return _with_report(lambda: resume_benchmark(resume, **where), build_benchmark_report)
+        # built-in defaults < --config < command-line options < --set
+        file = read_grid_file(config) if config is not None else {}
+        chosen = _parse_list(models) or file.get("models") or model_names()
+        params = {m: p for m, p in (file.get("params") or {}).items() if m in chosen}
+        for model, values in parse_sets(set_).items():
+            params[model] = {**params.get(model, {}), **values}
+        data = {**(file.get("data") or {}), **{k: v for k, v in options.items() if v is not None}}
+        grid = (
+            _parse_list(datasets) or file.get("datasets") or [],
+            chosen,
+            _parse_seeds(seeds) if seeds is not None else file.get("seeds") or [0],
         )
+        run = partial(run_benchmark, *grid, params=params, data=data, out=out)
+        return _with_report(lambda: run(**where), build_benchmark_report)
 
-    outcome = _run(work, quiet=quiet, debug=debug)
+    outcome, report_path = _run(work, quiet=quiet, debug=debug)
     table = Table(title=f"Test {RANK_METRIC}, mean over seeds")
     table.add_column("dataset")
     for model in outcome.means.columns:
@@ -567,7 +626,7 @@ def benchmark(
     console.print(table)
     console.print(f"cells run now: {len(outcome.cells_run)}")
     console.print(f"run directory: {outcome.run_dir}")
-    console.print(f"report: {outcome.report}")
+    console.print(f"report: {report_path}")
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from tszoo.data.windows import Windows, check_window, make_windows
 from tszoo.errors import TszooError
 from tszoo.io import _umask, write_csv_new
 from tszoo.models.persistence import META, load_model
+from tszoo.runs import RunLayout
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,9 @@ def find_model_dir(path: str | Path) -> Path:
     path = Path(path)
     if (path / META).is_file():
         return path
-    if (path / "model" / META).is_file():
-        return path / "model"
-    found = sorted(p.parent for p in (path / "models").glob(f"*/{META}"))
-    if len(found) == 1:
+    layout = RunLayout(path)
+    found = layout.saved_models()
+    if len(found) == 1 or (found and found[0] == layout.train_model):
         return found[0]
     if found:
         names = ", ".join(p.name for p in found)

@@ -23,8 +23,9 @@ from typer.testing import CliRunner
 
 from tszoo.cli import app
 from tszoo.errors import TszooError
+from tszoo.evaluation.benchmark import resume_benchmark, run_benchmark
 from tszoo.evaluation.experiment import METRICS, RESULT_COLUMNS
-from tszoo.evaluation.grid import GridCell, resume_benchmark, run_benchmark
+from tszoo.runs import Cell
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 KEYS = ["dataset", "model", "seed"]
@@ -88,7 +89,7 @@ def csv_path(tmp_path_factory) -> Path:
 def serial_run(tmp_path_factory) -> Path:
     """The tiny grid on one worker, in this process."""
     out = tmp_path_factory.mktemp("grids") / "serial"
-    result = invoke("benchmark", *GRID, "--out", out)
+    result = invoke("benchmark", *GRID, "--workers", "1", "--out", out)
     assert result.exit_code == 0, stderr_of(result)
     return out
 
@@ -203,6 +204,19 @@ def test_a_worker_killed_mid_cell_has_its_cell_rerun_on_another(cluster, tmp_pat
     assert all(outcome.ran_on[c][1] != pid for c in rerun)
 
 
+def test_a_grid_file_repeats_the_grid_and_options_given_win(serial_run, tmp_path):
+    out = tmp_path / "again"
+    config = serial_run / "config.yaml"
+    result = invoke("benchmark", "--config", config, "--seeds", "1", "-q", "--out", out)
+    assert result.exit_code == 0, stderr_of(result)
+    again, first = read_results(out), read_results(serial_run)
+    assert_each_cell_once(again, DATASETS, ["random_forest", "svm"], [1])
+    first = first[first["seed"] == 1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again[[*KEYS, *SCORES]], first[[*KEYS, *SCORES]])
+    result = invoke("benchmark", "--config", out / "results.csv", "-q", "--out", tmp_path / "x")
+    assert result.exit_code == 2 and "expected a mapping" in stderr_of(result)
+
+
 def test_resume_of_a_finished_grid_runs_nothing_and_leaves_results_alone(serial_run, tmp_path):
     run_dir = tmp_path / "again"
     shutil.copytree(serial_run, run_dir)
@@ -240,10 +254,15 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and len(manifest["failed_cells"]) == 2
     assert "max_depth" in manifest["failed_cells"][0]["error"]
-    assert caught.value.outcome.failed[0].cell == GridCell(
-        "GunPoint", "GunPoint", "random_forest", 0
-    )
-    assert (out / "report.html").exists()
+    assert caught.value.outcome.failed[0].cell == Cell("GunPoint", "random_forest", 0)
+
+
+def test_the_cli_draws_the_report_of_a_grid_with_failed_cells(tmp_path):
+    out = tmp_path / "failing"
+    args = ["--datasets", "GunPoint", "--models", "random_forest,svm", "--seeds", "0"]
+    result = invoke("benchmark", *args, "--set", "random_forest.max_depth=-1", "-q", "--out", out)
+    assert result.exit_code == 2 and "1 of 2 cells failed" in stderr_of(result)
+    assert (out / "report.html").exists() and len(read_results(out)) == 1
 
 
 GUNPOINT_SVM = ["--datasets", "GunPoint", "--models", "svm"]

@@ -34,7 +34,7 @@ TINY_ATTENTION = [
     "--set", "hybrid_attention.hidden_size=8", "--set", "random_forest.n_estimators=20",
 ]  # fmt: skip
 COMPARE_ARGS = ["--models", "random_forest,hybrid_attention", "--seeds", "0,1", "--quiet"]
-COMPARE_ARGS += TINY_ATTENTION
+COMPARE_ARGS += [*TINY_ATTENTION, "--workers", "1"]
 
 
 def invoke(*args: str | Path):
@@ -269,10 +269,10 @@ def test_bad_config_is_one_error_line_and_writes_nothing(csv_path, tmp_path, tex
 
 
 def _interrupt_after(monkeypatch, cells: int) -> None:
-    """Make the run's cell loop see Ctrl-C once ``cells`` cells have finished."""
-    from tszoo.evaluation import runner
+    """Make the in-process executor see Ctrl-C once ``cells`` cells have finished."""
+    from tszoo.evaluation import executors
 
-    real, calls = runner._run_cell, []
+    real, calls = executors.run_cell, []
 
     def run_cell(*args, **kwargs):
         if len(calls) == cells:
@@ -280,7 +280,7 @@ def _interrupt_after(monkeypatch, cells: int) -> None:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "_run_cell", run_cell)
+    monkeypatch.setattr(executors, "run_cell", run_cell)
 
 
 def test_an_interrupted_compare_resumes_to_the_uninterrupted_results(
@@ -375,6 +375,30 @@ def test_a_killed_compare_resumes_to_the_uninterrupted_results(csv_path, tmp_pat
     )
     for name in ("per_class.csv", "confusion.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(out / name), pd.read_csv(straight / name))
+
+
+def test_worker_processes_write_what_one_process_writes(csv_path, compare_run, tmp_path):
+    out = tmp_path / "parallel"
+    args = [a for a in COMPARE_ARGS if a not in ("--workers", "1")]
+    result = invoke(
+        "compare", "--data", csv_path, *DATA_ARGS, *args, "--workers", "2", "--out", out
+    )
+    assert result.exit_code == 0, stderr_of(result)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["executor"] == {"kind": "joblib", "backend": "loky", "workers": 2}
+    cols = ["model", "seed", *METRICS, "n_train", "n_val", "n_test", "n_fit", "epochs"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "results.csv")[cols], pd.read_csv(compare_run / "results.csv")[cols]
+    )
+    for name in ("per_class.csv", "confusion.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(out / name), pd.read_csv(compare_run / name))
+    for cell in ("random_forest-seed1", "hybrid_attention-seed0"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(out / "predictions" / f"{cell}.csv"),
+            pd.read_csv(compare_run / "predictions" / f"{cell}.csv"),
+        )
+        assert (out / "models" / cell / "model.json").is_file()
+    assert (out / "report.html").is_file()
 
 
 def test_report_redraws_from_saved_results(compare_run: Path, tmp_path):

@@ -1,8 +1,9 @@
 """Scoring models and running experiments: one model on one split, repeated over seeds."""
 
+from tszoo.errors import RunInterrupted
+from tszoo.evaluation.compare import RunOutcome, resume_run, run_compare, run_train
 from tszoo.evaluation.experiment import fit_and_score
 from tszoo.evaluation.metrics import compare_pairs, score, summarise
-from tszoo.evaluation.runner import RunInterrupted, RunOutcome, resume_run, run_compare, run_train
 
 __all__ = [
     "RunInterrupted",

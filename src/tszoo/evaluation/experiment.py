@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tszoo import runs
 from tszoo.data.pipeline import DataSplits
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
 from tszoo.models import make_model, save_model
 from tszoo.models.registry import get_model_class, model_tags
+from tszoo.runs import RunLayout, write_npz, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ class CellResult:
     splits: DataSplits  # what the model was fitted on, normalisation included
     per_class: list[dict[str, Any]] = field(default_factory=list)
     confusion: list[dict[str, Any]] = field(default_factory=list)
-
-
-def cell_name(model: str, seed: int) -> str:
-    return f"{model}-seed{seed}"
 
 
 def build_model(name: str, params: dict[str, Any], seed: int):
@@ -130,19 +126,16 @@ def fit_and_score(
     )
 
 
-def save_cell(run_dir: Path, target: Path, name: str, seed: int, result: CellResult) -> None:
-    """Write a cell's predictions, history, attention examples and model (with the
-    normalisation it was fitted with)."""
-    cell = cell_name(name, seed)
+def save_cell(layout: RunLayout, target: Path, name: str, seed: int, result: CellResult) -> None:
+    """Write a cell's predictions, history, attention examples and its model into
+    ``target`` (with the normalisation it was fitted with)."""
     splits = result.splits
     model = result.model
-    runs.write_table(run_dir / "predictions" / f"{cell}.csv", result.predictions)
+    write_table(layout.predictions(name, seed), result.predictions)
     if model_tags(name).get("deep"):
-        runs.write_table(
-            run_dir / "histories" / f"{cell}.csv", pd.DataFrame(model.history_.to_list())
-        )
+        write_table(layout.history(name, seed), pd.DataFrame(model.history_.to_list()))
     if model_tags(name).get("attention"):
-        save_attention(run_dir / "attention" / f"{cell}.npz", model, splits)
+        save_attention(layout.attention(name, seed), model, splits)
     metadata = {
         "channels": list(splits.channels),
         "window": splits.window,
@@ -162,7 +155,7 @@ def save_attention(path: Path, model, splits: DataSplits) -> None:
         return
     examples = [X[i] for i in picks]  # copies of these windows only
     weights = model.attention_weights(examples)
-    runs.write_npz(
+    write_npz(
         path,
         X=_stack(examples),
         y=np.asarray([str(v) for v in y[picks]]),
@@ -175,7 +168,7 @@ def save_examples(path: Path, splits: DataSplits) -> None:
     """One normalised training window or case per class (``.npz``), for the report."""
     X, y = splits.arrays("train", lazy=True)
     picks = [int(np.flatnonzero(y == c)[0]) for c in splits.classes if np.any(y == c)]
-    runs.write_npz(
+    write_npz(
         path,
         X=_stack([X[i] for i in picks]),
         classes=np.asarray([str(y[i]) for i in picks]),

@@ -19,13 +19,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from tszoo import runs
 from tszoo.config import model_defaults, read_yaml
 from tszoo.errors import TszooError
-from tszoo.evaluation.grid import RANK_METRIC, dataset_means, mean_ranks, read_results
+from tszoo.evaluation.engine import read_results
+from tszoo.evaluation.ranking import RANK_METRIC, dataset_means, mean_ranks
 from tszoo.io import write_atomic
 from tszoo.report.page import contents, figure, note, page, section
 from tszoo.report.tables import Cell, facts_table, html_table, number, results_table
+from tszoo.runs import Manifest, RunLayout
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ CD_CAPTION = (
 )
 RUN_FILES = (
     ("results.csv", "one row per dataset x model x seed"),
+    ("per_class.csv", "precision, recall and F1 per class, per cell"),
+    ("confusion.csv", "confusion counts per cell, long format"),
     ("ranks.csv", "mean rank per model"),
     ("plots/critical_difference.png", "the critical-difference diagram"),
     ("config.yaml", "the grid: datasets, models, seeds, data options, every parameter"),
@@ -48,12 +51,13 @@ RUN_FILES = (
 
 def build_benchmark_report(run_dir: str | Path) -> Path:
     """Write ``<run_dir>/report.html`` for a benchmark run; return its path."""
-    run_dir = Path(run_dir)
-    grid = read_yaml(run_dir / "config.yaml")
+    layout = RunLayout(Path(run_dir))
+    run_dir = layout.root
+    grid = read_yaml(layout.config)
     if not isinstance(grid, dict) or grid.get("command") != "benchmark":
         raise TszooError(f"{run_dir} is not a benchmark run; draw its report with tszoo report")
-    manifest = runs.read_manifest(run_dir)
-    results = read_results(run_dir)
+    manifest = Manifest.read(layout).model_dump()
+    results = read_results(layout)
     means = dataset_means(results, grid["models"])
     ranks = mean_ranks(means)
     sections = [
@@ -70,7 +74,7 @@ def build_benchmark_report(run_dir: str | Path) -> Path:
     body += [facts_table(_facts(grid, manifest, run_dir))]
     body.append(contents([(anchor, heading) for anchor, heading, _ in sections]))
     body += [section(anchor, heading, part) for anchor, heading, part in sections]
-    return write_atomic(run_dir / "report.html", page(title, "\n".join(body)))
+    return write_atomic(layout.report, page(title, "\n".join(body)))
 
 
 def _count(n: int, noun: str) -> str:

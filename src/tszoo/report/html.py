@@ -27,6 +27,7 @@ from tszoo.report.page import contents, figure, note, page, section
 from tszoo.report.rundata import RunData, load_run
 from tszoo.report.summary import run_facts, run_title, status_note
 from tszoo.report.tables import facts_table, pairs_table, results_table, summary_table
+from tszoo.runs import cell_name
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def _attention_section(run: RunData, figures: FigureWriter) -> Section | None:
     """One attention map per model, from its first seed (the others are in attention/)."""
     parts = []
     for model in run.models:
-        cells = [f"{model}-seed{seed}" for seed in run.seeds]
+        cells = [cell_name(model, seed) for seed in run.seeds]
         cell = next((c for c in cells if c in run.attention), None)
         if cell is not None:
             a = run.attention[cell]

@@ -8,7 +8,6 @@ directory without ``results.csv`` or ``config.yaml`` is not a run.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,8 @@ import pandas as pd
 from tszoo.config import read_yaml
 from tszoo.errors import TszooError
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
+from tszoo.runs import RunLayout, cell_name
 
-REQUIRED = ("results.csv", "config.yaml")
-CELL = re.compile(r"^(?P<model>.+)-seed(?P<seed>-?\d+)$")
 # Labels are strings everywhere in a report, even when the data's classes look like numbers.
 LABEL_COLUMNS = {"label": str, "prediction": str, "class": str, "true": str, "predicted": str}
 
@@ -96,44 +94,44 @@ def load_run(run_dir: str | Path) -> RunData:
     TszooError
         If ``run_dir`` has no ``results.csv`` or ``config.yaml``.
     """
-    run_dir = Path(run_dir)
-    _check_run_dir(run_dir)
-    config = read_yaml(run_dir / "config.yaml") or {}
-    results = _read_csv(run_dir / "results.csv")
-    examples = run_dir / "examples.npz"
-    attention = _cells(run_dir / "attention", results, ".npz")
+    layout = RunLayout(Path(run_dir))
+    _check_run_dir(layout)
+    config = read_yaml(layout.config) or {}
+    results = _read_csv(layout.results)
+    attention = _cells(layout, "attention", results)
     run = RunData(
-        run_dir=run_dir,
+        run_dir=layout.root,
         config=config,
-        manifest=_read_json(run_dir / "manifest.json"),
+        manifest=_read_json(layout.manifest),
         results=results,
-        windows=_read_csv(run_dir / "windows.csv", optional=True),
-        histories=_read_histories(run_dir / "histories", results),
-        examples=_read_npz(examples) if examples.is_file() else None,
-        attention={f"{m}-seed{s}": _read_npz(p) for m, s, p in attention},
+        windows=_read_csv(layout.windows, optional=True),
+        histories=_read_histories(layout, results),
+        examples=_read_npz(layout.examples) if layout.examples.is_file() else None,
+        attention={cell_name(m, s): _read_npz(p) for m, s, p in attention},
     )
-    run.window, run.stride = _windowing(run_dir, config.get("data") or {})
+    run.window, run.stride = _windowing(layout, config.get("data") or {})
     # runs from before per_class.csv and confusion.csv: recompute them from predictions/
-    per_class = _read_csv(run_dir / "per_class.csv", optional=True)
-    confusion = _read_csv(run_dir / "confusion.csv", optional=True)
+    per_class = _read_csv(layout.per_class, optional=True)
+    confusion = _read_csv(layout.confusion, optional=True)
     if per_class is None or confusion is None:
-        recomputed = _scores_from_predictions(run_dir, run.results, run.classes)
+        recomputed = _scores_from_predictions(layout, run.results, run.classes)
         per_class = recomputed[0] if per_class is None else per_class
         confusion = recomputed[1] if confusion is None else confusion
     run.per_class, run.confusion = per_class, confusion
     return run
 
 
-def _check_run_dir(run_dir: Path) -> None:
+def _check_run_dir(layout: RunLayout) -> None:
+    run_dir = layout.root
     if not run_dir.is_dir():
         raise TszooError(
             f"{run_dir} does not exist or is not a directory; "
             "pass the directory a train or compare run wrote"
         )
-    for name in REQUIRED:
-        if not (run_dir / name).is_file():
+    for path in (layout.results, layout.config):
+        if not path.is_file():
             raise TszooError(
-                f"{run_dir} is not a tszoo run directory (no {name}); "
+                f"{run_dir} is not a tszoo run directory (no {path.name}); "
                 "pass the directory a train or compare run wrote"
             )
 
@@ -162,16 +160,17 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         raise TszooError(f"cannot read {path} ({exc}); delete it to report without it") from None
 
 
-def _windowing(run_dir: Path, data: dict[str, Any]) -> tuple[int | None, int | None]:
+def _windowing(layout: RunLayout, data: dict[str, Any]) -> tuple[int | None, int | None]:
     """``(window, stride)`` of the run, or ``(None, None)`` where it used whole cases.
 
     The config holds the requested window even for ready-made cases, which are used whole;
     a saved model's metadata says what was actually done.
     """
-    saved = [*run_dir.glob("model/model.json"), *sorted(run_dir.glob("models/*/model.json"))]
+    saved = layout.saved_models()
     if saved:
         try:
-            metadata = json.loads(saved[0].read_text(encoding="utf-8")).get("metadata", {})
+            text = (saved[0] / "model.json").read_text(encoding="utf-8")
+            metadata = json.loads(text).get("metadata", {})
         except (OSError, ValueError):
             metadata = {}
         if "window" in metadata:
@@ -179,31 +178,26 @@ def _windowing(run_dir: Path, data: dict[str, Any]) -> tuple[int | None, int | N
     return data.get("window"), data.get("stride")
 
 
-def _cells(directory: Path, results: pd.DataFrame, suffix: str) -> list[tuple[str, int, Path]]:
-    """``(model, seed, path)`` of each ``<model>-seed<k><suffix>`` in ``directory`` whose
-    cell is in ``results``, by seed. A cell stopped after writing these files but before its
-    results row is unfinished, and left out."""
+def _cells(layout: RunLayout, kind: str, results: pd.DataFrame) -> list[tuple[str, int, Path]]:
+    """``(model, seed, path)`` of each cell file of ``kind`` whose cell is in ``results``,
+    by seed. A cell stopped after writing these files but before its results row is
+    unfinished, and left out."""
     done = set(zip(results["model"].astype(str), results["seed"].astype(int), strict=True))
-    found = []
-    for path in directory.glob(f"*{suffix}"):
-        match = CELL.match(path.name.removesuffix(suffix))
-        if match and (match["model"], int(match["seed"])) in done:
-            found.append((match["model"], int(match["seed"]), path))
-    return sorted(found, key=lambda cell: (cell[1], cell[0]))
+    return [(m, s, p) for m, s, p in layout.cell_files(kind) if (m, s) in done]
 
 
-def _read_histories(directory: Path, results: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
+def _read_histories(layout: RunLayout, results: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
     histories: dict[str, list[pd.DataFrame]] = {}
-    for model, _seed, path in _cells(directory, results, ".csv"):
+    for model, _seed, path in _cells(layout, "histories", results):
         histories.setdefault(model, []).append(_read_csv(path))
     return histories
 
 
 def _scores_from_predictions(
-    run_dir: Path, results: pd.DataFrame, classes: list[str]
+    layout: RunLayout, results: pd.DataFrame, classes: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-class scores and confusion counts of an older run, from its ``predictions/``."""
-    cells = _cells(run_dir / "predictions", results, ".csv")
+    cells = _cells(layout, "predictions", results)
     tables = [(m, s, _read_csv(p)) for m, s, p in cells]
     if not classes:
         labels = {str(v) for _, _, t in tables for v in t["label"].dropna()}

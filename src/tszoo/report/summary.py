@@ -71,11 +71,11 @@ def _windowing(run: RunData) -> str:
 
 def _split(data: dict, manifest: dict) -> str:
     """``train 0.8 / val 0.1 / test 0.1``, and the split mode where the run recorded it."""
-    fractions = data.get("split") or data.get("fractions")  # config.yaml / prepare_splits
+    fractions = data.get("split")
     text = ""
     if fractions and len(fractions) == 3:
         text = " / ".join(f"{name} {f:g}" for name, f in zip(("train", "val", "test"), fractions))
-    mode = data.get("mode") or manifest.get("split_mode")
+    mode = manifest.get("split_mode")
     if mode and str(mode).startswith("given"):  # the fractions did not make this split
         return str(mode)
     return f"{text}, {mode}" if text and mode else text or str(mode or "")

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
+from tszoo.runs import RunLayout
 
 CLASSES = ["run", "sit & stand", "walk"]  # "&" checks escaping; sorted, as a run stores them
 CHANNELS = ["acc_x", "acc_y"]
@@ -32,16 +33,17 @@ def write_fake_run(
 ) -> Path:
     """Write a fake ``compare`` run of ``models`` x ``seeds`` to ``run_dir``; return it."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    layout = RunLayout(run_dir)
     rng = np.random.default_rng(0)
     data = {"source": "walks.csv", "window": WINDOW, "stride": STRIDE}
     config = {
         "command": "compare",
-        "data": {**data, "fractions": [0.6, 0.2, 0.2], "normalise": "zscore"},
+        "data": {**data, "split": [0.6, 0.2, 0.2], "normalise": "zscore"},
         "models": list(models),
         "seeds": list(seeds),
         "params": {"cnn_1d": {"max_epochs": 6}} if "cnn_1d" in models else {},
     }
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    layout.config.write_text(yaml.safe_dump(config, sort_keys=False))
     _write_manifest(run_dir, seeds)
     _write_windows(run_dir)
     rows, per_class, confusion = [], [], []
@@ -54,13 +56,13 @@ def write_fake_run(
             per_class += per_class_rows(scores, **keys)
             confusion += confusion_rows(scores, np.asarray(CLASSES), **keys)
             if model in DEEP:
-                _write_history(run_dir / "histories" / f"{model}-seed{seed}.csv", rng)
+                _write_history(layout.history(model, seed), rng)
             if model in ATTENTION:
-                _write_attention(run_dir / "attention" / f"{model}-seed{seed}.npz", rng)
-    pd.DataFrame(rows).to_csv(run_dir / "results.csv", index=False)
-    pd.DataFrame(per_class).to_csv(run_dir / "per_class.csv", index=False)
-    pd.DataFrame(confusion).to_csv(run_dir / "confusion.csv", index=False)
-    _write_examples(run_dir / "examples.npz", rng)
+                _write_attention(layout.attention(model, seed), rng)
+    pd.DataFrame(rows).to_csv(layout.results, index=False)
+    pd.DataFrame(per_class).to_csv(layout.per_class, index=False)
+    pd.DataFrame(confusion).to_csv(layout.confusion, index=False)
+    _write_examples(layout.examples, rng)
     return run_dir
 
 
@@ -71,12 +73,13 @@ def _write_manifest(run_dir: Path, seeds: tuple[int, ...]) -> None:
         "ended_utc": "2025-01-02T03:09:00Z",
         "command_line": ["tszoo", "compare", "--data", "walks.csv", "--seeds", "0,1"],
         "seeds": list(seeds),
+        "split_mode": "blocks: blocks of each recording dealt to the splits",
         "device": "cpu",
         "git_revision": "0123456789abcdef0123456789abcdef01234567",
         "versions": {"tszoo": "0.1.0", "numpy": "2.3.5", "torch": None},
         "machine": {"platform": "Linux-6.1-x86_64", "python": "3.11.9", "cpu_count": 2},
     }
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    RunLayout(run_dir).manifest.write_text(json.dumps(manifest, indent=2))
 
 
 def _write_windows(run_dir: Path) -> None:
@@ -91,7 +94,7 @@ def _write_windows(run_dir: Path) -> None:
             if split:
                 rows.append((f"rec_{i}", start, end, split, label))
     columns = ["recording", "start_row", "end_row", "split", "label"]
-    pd.DataFrame(rows, columns=columns).to_csv(run_dir / "windows.csv", index=False)
+    pd.DataFrame(rows, columns=columns).to_csv(RunLayout(run_dir).windows, index=False)
 
 
 def _predict(run_dir: Path, model: str, seed: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +114,9 @@ def _predict(run_dir: Path, model: str, seed: int, rng) -> tuple[np.ndarray, np.
     )
     for cls in CLASSES:
         table[f"proba_{cls}"] = np.where(y_pred == cls, 0.8, 0.1)
-    (run_dir / "predictions").mkdir(exist_ok=True)
-    table.to_csv(run_dir / "predictions" / f"{model}-seed{seed}.csv", index=False)
+    path = RunLayout(run_dir).predictions(model, seed)
+    path.parent.mkdir(exist_ok=True)
+    table.to_csv(path, index=False)
     return y_true, y_pred
 
 

@@ -1,4 +1,4 @@
-"""Run directories: where one ``train`` or ``compare`` run keeps everything it wrote.
+"""Run directories: creating one, writing into it atomically, and the facts of this machine.
 
 A run directory is new or empty when the run starts, so an earlier run is never touched.
 Every file is written atomically (``tszoo.io.write_atomic``); ``results.csv`` is rewritten
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
-import json
 import os
 import platform
 import subprocess
@@ -102,36 +101,6 @@ def _torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
-
-
-def new_manifest(seeds: list[int]) -> dict[str, Any]:
-    """A manifest for a run starting now, marked running."""
-    return {
-        "status": "running",
-        "started_utc": utc_now(),
-        "ended_utc": None,
-        "command_line": list(sys.argv),
-        "seeds": seeds,
-        "cells_total": None,
-        "cells_done": 0,
-        "resumed_utc": [],
-        "device": device(),
-        "machine": machine(),
-        "git_revision": git_revision(),
-        "versions": package_versions(),
-    }
-
-
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / "manifest.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise TszooError(f"cannot read {path} ({exc}); is {run_dir} a tszoo run?") from None
-
-
-def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
-    write_atomic(Path(run_dir) / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> Path:

@@ -1,0 +1,146 @@
+"""``train`` and ``compare``: every model on every seed's split of one dataset, models saved.
+
+These are the engine (:mod:`tszoo.evaluation.engine`) over the cells of one dataset whose
+cells also save their model, predictions and training history. The run directory gets the
+resolved config, the windows of the first seed's split and one example per class before
+the first cell; ``resume_run`` fits only the cells missing from ``results.csv``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tszoo.config import ExperimentConfig, dump_config, load_config
+from tszoo.data.pipeline import SPLIT_MODES
+from tszoo.errors import TszooError
+from tszoo.evaluation.cells import CellOutcome, CellTask, load_splits
+from tszoo.evaluation.engine import CellsFailed, failed_message, pending, run_cells
+from tszoo.evaluation.executors import check_executor, choose_executor
+from tszoo.evaluation.experiment import save_examples
+from tszoo.evaluation.progress import Progress
+from tszoo.runs import (
+    Cell,
+    Manifest,
+    RunLayout,
+    check_run_dir,
+    create_run_dir,
+    utc_now,
+    write_atomic,
+    write_table,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    """What a run left: its directory and the results table (one row per model x seed)."""
+
+    run_dir: Path
+    results: pd.DataFrame
+    failed: list[CellOutcome] = field(default_factory=list)
+
+
+def run_train(
+    config: ExperimentConfig, out: str | Path | None = None, progress: Progress | None = None
+) -> RunOutcome:
+    """Fit ``config``'s one model on its one seed; save it under ``<run>/model``."""
+    if len(config.models or []) != 1 or len(config.seeds) != 1:
+        raise TszooError("train fits one model on one seed; use compare for more")
+    return _start("train", config, out, progress, workers=1)
+
+
+def run_compare(
+    config: ExperimentConfig,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> RunOutcome:
+    """Fit every model on every seed's split; save each under ``<run>/models/<model>-seed<k>``.
+
+    ``workers`` local processes run the cells (None: one per core, at most one per cell;
+    1: in this process, with a progress bar over each deep model's epochs).
+    """
+    return _start("compare", config, out, progress, workers)
+
+
+def resume_run(
+    run_dir: str | Path, progress: Progress | None = None, workers: int | None = None
+) -> RunOutcome:
+    """Finish an interrupted run: fit the cells missing from its ``results.csv``."""
+    layout = RunLayout(Path(run_dir))
+    if not layout.config.is_file():
+        raise TszooError(
+            f"{run_dir} is not a tszoo run (no config.yaml); "
+            "pass the directory of the run to resume"
+        )
+    check_executor(workers, None)
+    config = load_config(layout.config)
+    manifest = Manifest.read(layout)
+    manifest.resumed_utc = [*manifest.resumed_utc, utc_now()]
+    return _execute(config, layout, manifest, progress, workers)
+
+
+def _start(
+    command: str,
+    config: ExperimentConfig,
+    out: str | Path | None,
+    progress: Progress | None,
+    workers: int | None,
+) -> RunOutcome:
+    # 1. check what can be checked before anything is written
+    check_executor(workers, None)
+    check_run_dir(out)
+    source, options = _split_options(config)
+    splits = load_splits(source, config.seeds[0], options)
+    # 2. the run directory, its resolved config, windows and a manifest marked running
+    layout = RunLayout(create_run_dir(command, out))
+    config = config.model_copy(update={"command": command})
+    write_atomic(layout.config, dump_config(config))
+    cols = ["recording", "start_row", "end_row", "split", "label"]
+    write_table(layout.windows, splits.windows_table()[cols])
+    save_examples(layout.examples, splits)
+    manifest = Manifest(seeds=config.seeds, split_mode=f"{splits.mode}: {SPLIT_MODES[splits.mode]}")
+    return _execute(config, layout, manifest, progress, workers)
+
+
+def _execute(
+    config: ExperimentConfig,
+    layout: RunLayout,
+    manifest: Manifest,
+    progress: Progress | None,
+    workers: int | None,
+) -> RunOutcome:
+    command = config.command or "compare"
+    source, options = _split_options(config)
+    name = load_splits(source, config.seeds[0], options).name
+    models = config.models or []
+    tasks = [
+        CellTask(
+            Cell(name, model, seed),
+            source,
+            config.params.get(model, {}),
+            options,
+            save_to=str(layout.root),
+            single=command == "train",
+        )
+        for seed in config.seeds
+        for model in models
+    ]
+    manifest.datasets, manifest.models = {name: source}, models
+    executor = choose_executor(workers, None, progress, len(pending(layout, tasks)))
+    done = run_cells(layout, tasks, manifest, executor, "compare", progress)
+    outcome = RunOutcome(layout.root, done.results, done.failed)
+    if done.failed:
+        raise CellsFailed(failed_message(done, "compare"), outcome)
+    return outcome
+
+
+def _split_options(config: ExperimentConfig) -> tuple[str, dict]:
+    """The data source and the other keywords of ``prepare_splits``, from the config."""
+    options = config.data.to_options()
+    return str(options.pop("source")), options

@@ -1,0 +1,167 @@
+"""The run engine: every cell of a run on one executor, each written the moment it finishes.
+
+``compare``, ``train`` and ``benchmark`` are this engine over different cells: ``compare``
+is one dataset whose cells also save their models, ``benchmark`` many datasets whose cells
+only score. A finished cell's files are written first and its rows in ``per_class.csv``,
+``confusion.csv`` and ``results.csv`` last, all atomically, so a cell either is in
+``results.csv`` whole or is not finished. Ctrl-C or SIGTERM stops the run between two
+writes (see :class:`~tszoo.runs.RunSession`); resuming runs only the missing cells. A cell
+that raises is recorded in the manifest and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tszoo.errors import TszooError
+from tszoo.evaluation.cells import CellOutcome, CellTask
+from tszoo.evaluation.experiment import CONFUSION_COLUMNS, PER_CLASS_COLUMNS, RESULT_COLUMNS
+from tszoo.evaluation.progress import Progress
+from tszoo.models.registry import model_tags
+from tszoo.runs import Cell, FailedCell, Manifest, RunLayout, RunSession, write_table
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = {
+    "per_class.csv": PER_CLASS_COLUMNS,
+    "confusion.csv": CONFUSION_COLUMNS,
+    "results.csv": RESULT_COLUMNS,
+}
+
+
+@dataclass
+class EngineResult:
+    """What one session of a run did: the cells it ran (in the order they finished), the
+    process each ran on, and the cells that failed."""
+
+    layout: RunLayout
+    results: pd.DataFrame
+    cells_total: int = 0
+    cells_run: list[Cell] = field(default_factory=list)
+    ran_on: dict[Cell, tuple[str, int]] = field(default_factory=dict)
+    failed: list[CellOutcome] = field(default_factory=list)
+
+
+class CellsFailed(TszooError):
+    """Some cells raised; the others finished and are on disk."""
+
+    def __init__(self, message: str, outcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def run_cells(
+    layout: RunLayout,
+    tasks: Sequence[CellTask],
+    manifest: Manifest,
+    executor,
+    command: str,
+    progress: Progress | None = None,
+) -> EngineResult:
+    """Run the ``tasks`` whose cells are not yet in ``results.csv`` on ``executor``.
+
+    ``tasks`` lists every cell of the run in table order; rows are kept in that order
+    whichever cell finishes first. ``command`` is the one that resumes the run.
+    """
+    progress = progress or Progress()
+    order = {task.cell: i for i, task in enumerate(tasks)}
+    tables = read_tables(layout)
+    done = set(_cells_of(tables["results.csv"]))
+    todo = [task for task in tasks if task.cell not in done]
+    if executor.kind != "in-process":  # the longest cells (deep models) first
+        todo.sort(key=lambda task: not model_tags(task.cell.model).get("deep"))
+    manifest.cells_total, manifest.cells_done = len(tasks), len(done)
+    manifest.failed_cells, manifest.executor = [], executor.describe()
+    outcome = EngineResult(layout, tables["results.csv"], len(tasks))
+    progress.start(len(todo))
+    try:
+        with RunSession(layout, manifest, command) as session:
+            for done_cell in executor.outcomes(todo) if todo else ():
+                progress.cell_done()
+                _record(session, tables, done_cell, order, outcome)
+    finally:
+        progress.stop()
+    outcome.results = read_results(layout)
+    return outcome
+
+
+def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) -> None:
+    manifest = session.manifest
+    if done.rows is None:
+        logger.error("%s failed: %s", done.cell, done.error)
+        outcome.failed.append(done)
+        manifest.failed_cells = [
+            *manifest.failed_cells,
+            FailedCell(cell=str(done.cell), error=done.error or ""),
+        ]
+    else:
+        for name in COLUMNS:  # results.csv last
+            table = pd.concat([tables[name], pd.DataFrame(done.rows[name])], ignore_index=True)
+            rank = [order.get(c, len(order)) for c in _cells_of(table)]
+            table = table.iloc[pd.Series(rank).argsort(kind="stable")].reset_index(drop=True)
+            tables[name] = table
+            write_table(session.layout.table(name), table)
+        outcome.cells_run.append(done.cell)
+        outcome.ran_on[done.cell] = (done.host, done.pid)
+        manifest.cells_done += 1
+        row = done.rows["results.csv"][0]
+        logger.info(
+            "%s: accuracy %.3f, macro F1 %.3f (%.1f s) [%d/%d]", done.cell, row["accuracy"],
+            row["f1_macro"], done.seconds, manifest.cells_done, manifest.cells_total,
+        )  # fmt: skip
+    session.save()
+
+
+def pending(layout: RunLayout, tasks: Sequence[CellTask]) -> list[CellTask]:
+    """The ``tasks`` whose cells are not yet in ``results.csv``."""
+    done = set(_cells_of(read_tables(layout)["results.csv"]))
+    return [task for task in tasks if task.cell not in done]
+
+
+def read_tables(layout: RunLayout) -> dict[str, pd.DataFrame]:
+    """The run's tables so far, every value as written, keeping only the rows of cells in
+    ``results.csv`` (a run stopped between two writes may have a cell's per-class rows and
+    not its result)."""
+    tables = {}
+    for name, columns in COLUMNS.items():
+        path = layout.table(name)
+        tables[name] = (
+            pd.read_csv(path, dtype=str, keep_default_na=False)
+            if path.exists()
+            else pd.DataFrame(columns=list(columns))
+        )
+    done = set(_cells_of(tables["results.csv"]))
+    for name in ("per_class.csv", "confusion.csv"):
+        table = tables[name]
+        keep = [cell in done for cell in _cells_of(table)]
+        tables[name] = table[keep].reset_index(drop=True)
+    return tables
+
+
+def _cells_of(table: pd.DataFrame) -> list[Cell]:
+    columns = (table["dataset"].astype(str), table["model"].astype(str), table["seed"])
+    return [Cell(d, m, int(s)) for d, m, s in zip(*columns, strict=True)]
+
+
+def read_results(layout: RunLayout) -> pd.DataFrame:
+    """``results.csv`` with its numbers as numbers (empty, with its columns, if none yet)."""
+    if not layout.results.exists():
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    return pd.read_csv(
+        layout.results, dtype={"dataset": str, "model": str}, keep_default_na=False,
+        na_values=[""],
+    )  # fmt: skip
+
+
+def failed_message(outcome: EngineResult, command: str) -> str:
+    first = outcome.failed[0]
+    return (
+        f"{len(outcome.failed)} of {outcome.cells_total} cells failed, first {first.cell}: "
+        f"{first.error}; "
+        f"the rest are in {outcome.layout.root}; after a fix run the failed ones with: "
+        f"tszoo {command} --resume {outcome.layout.root}"
+    )
