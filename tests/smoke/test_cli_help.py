@@ -1,4 +1,4 @@
-"""``tszoo --version`` and the help: every documented default is shown as written."""
+"""``tszoo --version`` and the help: each default shown as written, flags shown as flags."""
 
 from __future__ import annotations
 
@@ -30,3 +30,4 @@ def test_help_shows_each_default(command, shown):
     text = " ".join(result.stdout.split())  # help lines wrap
     for fragment in shown:
         assert fragment in text, fragment
+    assert "-q, --quiet Print" in text and "<bool>" not in text  # flags show as flags

@@ -72,8 +72,8 @@ def run_cells(
     tables = read_tables(layout)
     done = set(_cells_of(tables["results.csv"]))
     todo = [task for task in tasks if task.cell not in done]
-    if executor.kind != "in-process":  # the longest cells (deep models) first
-        todo.sort(key=lambda task: not model_tags(task.cell.model).get("deep"))
+    if executor.kind != "in-process":  # the longest cells first, so no worker waits on one
+        todo.sort(key=_expected_cost, reverse=True)
     manifest.cells_total, manifest.cells_done = len(tasks), len(done)
     manifest.failed_cells, manifest.executor = [], executor.describe()
     outcome = EngineResult(layout, tables["results.csv"], len(tasks))
@@ -87,6 +87,13 @@ def run_cells(
         progress.stop()
     outcome.results = read_results(layout)
     return outcome
+
+
+def _expected_cost(task: CellTask) -> int:
+    """A rough order of fitting costs: deep ensembles, other deep models, the rest."""
+    if not model_tags(task.cell.model).get("deep"):
+        return 0
+    return 1 + int(task.params.get("n_ensemble") or 1)
 
 
 def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) -> None:

@@ -58,6 +58,29 @@ class SameConv1d(nn.Conv1d):
         return super().forward(F.pad(x, self.pad))  # (B, C_in, T) -> (B, C_out, T)
 
 
+class DepthwiseConv1d(SameConv1d):
+    """A 'same' depthwise convolution (``groups == channels``), as a sum of shifted copies.
+
+    The same weights and output as ``SameConv1d(c, c, k, groups=c)``, up to rounding. On
+    CPU, PyTorch's depthwise convolution backward is slow: for LITE's 113 channels,
+    kernel 20 and dilation 2 on a batch of 16 x 100 steps it took 17 ms of a 36 ms training
+    step; ``k`` multiply-adds of shifted slices take under 2 ms.
+    """
+
+    def __init__(self, channels: int, kernel_size: int, **kwargs):
+        super().__init__(channels, channels, kernel_size, groups=channels, **kwargs)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.pad(x, self.pad)  # (B, C, T + d (k - 1))
+        k, d = self.kernel_size[0], self.dilation[0]
+        n_out = x.shape[-1] - d * (k - 1)
+        w = self.weight[:, 0, :, None]  # (C, k, 1)
+        out = x[..., :n_out] * w[:, 0]
+        for j in range(1, k):
+            out = out + x[..., j * d : j * d + n_out] * w[:, j]  # (B, C, T)
+        return out if self.bias is None else out + self.bias[:, None]
+
+
 class ConvBlock(nn.Module):
     """Conv1d ('same' padding) -> BatchNorm -> ReLU -> optional max pool, padding kept at zero.
 

@@ -14,7 +14,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tszoo.models.deep.networks.layers import SameConv1d, apply_mask, length_mask, masked_mean
+from tszoo.models.deep.networks.layers import (
+    DepthwiseConv1d,
+    SameConv1d,
+    apply_mask,
+    length_mask,
+    masked_mean,
+)
 
 # Lengths of the fixed filters: increasing- and decreasing-trend detectors of each length,
 # peak detectors of 1.5 times each length but the first.
@@ -95,9 +101,7 @@ class SeparableConvBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, dilation: int):
         super().__init__()
-        self.depthwise = SameConv1d(
-            in_channels, in_channels, kernel_size, dilation=dilation, groups=in_channels, bias=False
-        )
+        self.depthwise = DepthwiseConv1d(in_channels, kernel_size, dilation=dilation, bias=False)
         self.pointwise = nn.Conv1d(in_channels, out_channels, 1, bias=False)
         self.norm = nn.BatchNorm1d(out_channels)
 
