@@ -34,7 +34,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from tszoo.errors import TszooError, closest
-from tszoo.models.registry import fixed_params, get_model_class, model_names
 
 # Constructor keywords that are not configuration: the run sets them itself.
 RUN_ONLY_PARAMS = ("callbacks",)
@@ -93,6 +92,8 @@ def _annotation(hint: Any) -> Any:
 @cache
 def param_schema(name: str) -> type[BaseModel]:
     """A strict pydantic model of model ``name``'s configurable constructor keywords."""
+    from tszoo.models.registry import fixed_params, get_model_class
+
     cls = get_model_class(name)
     hints = typing.get_type_hints(cls.__init__)
     fixed = fixed_params(name)
@@ -118,6 +119,8 @@ def model_defaults(name: str) -> dict[str, Any]:
 
 def check_params(name: str, params: dict[str, Any], where: str, source: str = "") -> None:
     """Validate one model's parameters (keys and value types); ``where`` names them in errors."""
+    from tszoo.models.registry import fixed_params, model_names
+
     prefix = f"{source}: " if source else ""
     if name not in model_names():
         raise TszooError(
@@ -236,6 +239,8 @@ def resolve(
     The result names every model and every parameter of each, so a run's saved
     ``config.yaml`` repeats the run even if a default changes later.
     """
+    from tszoo.models.registry import model_names
+
     config = config or ExperimentConfig()
     merged_data = resolve_data(config.data, data)
     names = models or config.models or model_names()

@@ -1,0 +1,15 @@
+"""The ``tszoo`` command line. Each command parses options and calls a plain function.
+
+``app`` holds what every command shares; ``data`` and ``runs`` hold the commands.
+"""
+
+from tszoo.cli import data, runs  # noqa: F401  (each registers its commands on the app)
+from tszoo.cli.app import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="tszoo")
+
+
+__all__ = ["app", "main"]
