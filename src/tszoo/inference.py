@@ -28,10 +28,12 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from tszoo.data.loading import CaseDataset, NanPolicy, load_data, load_table
+from tszoo.data.containers import CaseDataset, NanPolicy
+from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Normalizer
-from tszoo.data.streaming import DEFAULT_CHUNK_ROWS, open_table, stream_windows
-from tszoo.data.windows import Windows, check_window, make_windows
+from tszoo.data.streaming import DEFAULT_CHUNK_ROWS, open_table
+from tszoo.data.tables import load_table
+from tszoo.data.windows import Windows, check_window, make_windows, stream_windows
 from tszoo.errors import TszooError
 from tszoo.io import _umask, write_csv_new
 from tszoo.models.persistence import META, load_model

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tszoo.cli import app
-from tszoo.data.loading import load_table
-from tszoo.data.streaming import open_table, stream_windows
-from tszoo.data.windows import make_windows
+from tszoo.data.streaming import open_table
+from tszoo.data.tables import load_table
+from tszoo.data.windows import make_windows, stream_windows
 from tszoo.errors import DataError, TszooError
 from tszoo.inference import iter_predictions, predict_stream, run_predict
 

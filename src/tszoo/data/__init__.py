@@ -4,18 +4,14 @@ The pipeline is ``load -> make_windows -> split -> Normalizer``; :func:`prepare_
 runs all of it.
 """
 
-from tszoo.data.loading import (
-    BUNDLED_DATASETS,
-    Cases,
-    Recordings,
-    load_bundled,
-    load_data,
-    load_table,
-    load_ts,
-)
+from tszoo.data.catalogue import BUNDLED_DATASETS, load_bundled
+from tszoo.data.containers import Cases, Recordings
+from tszoo.data.loading import load_data
 from tszoo.data.pipeline import DataSplits, prepare_splits
 from tszoo.data.preprocessing import Normalizer
 from tszoo.data.splits import SplitPlan, grouped_kfold, plan_split, split_cases
+from tszoo.data.tables import load_table
+from tszoo.data.ts import load_ts
 from tszoo.data.windows import WindowArray, Windows, make_windows, sliding_windows
 
 __all__ = [

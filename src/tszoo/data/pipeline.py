@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tszoo.data.loading import CaseDataset, Cases, NanPolicy, Recordings, load_data
+from tszoo.data.containers import CaseDataset, Cases, NanPolicy, Recordings
+from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Method, Normalizer
 from tszoo.data.splits import SPLITS, Strategy, plan_split, split_cases
 from tszoo.data.windows import LabelRule, WindowArray, Windows

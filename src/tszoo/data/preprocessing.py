@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from tszoo.data.loading import Cases
+from tszoo.data.containers import Cases
 from tszoo.data.windows import Windows
 from tszoo.errors import DataError
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from tszoo.data.loading import CaseDataset, Cases, Recordings
+from tszoo.data.containers import CaseDataset, Cases, Recordings
 from tszoo.data.windows import LabelRule, Windows, check_window, contiguous_segments, make_windows
 from tszoo.errors import DataError
 

@@ -1,7 +1,7 @@
 """Sliding windows over recordings, as strided views rather than copies.
 
 A :class:`Windows` set is an index (the first row of each window) into the stacked rows of a
-:class:`~tszoo.data.loading.Recordings`; window ``i`` is the view
+:class:`~tszoo.data.containers.Recordings`; window ``i`` is the view
 ``values[starts[i]:starts[i] + window].T`` of shape ``(n_channels, window)``.
 Nothing is copied until a batch is asked for, so cutting a million windows of a long
 recording costs a few megabytes of indices.
@@ -9,14 +9,14 @@ recording costs a few megabytes of indices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from tszoo.data.loading import Recordings
+from tszoo.data.containers import Recordings
 from tszoo.errors import DataError
 
 LabelRule = Literal["drop", "last", "majority"]
@@ -235,3 +235,66 @@ def make_windows(
             values, counts = np.unique(labels[starts[i] : starts[i] + window], return_counts=True)
             y[i] = values[np.argmax(counts)]  # ties: the class that sorts first
     return Windows(recordings, starts, window, y)
+
+
+# -- windows of a table read in pieces (tszoo.data.streaming) ---------------------------
+
+
+def stream_windows(pieces: Iterable[Recordings], window: int, stride: int) -> Iterator[Windows]:
+    """Cut windows of ``window`` rows every ``stride`` rows out of consecutive pieces.
+
+    The windows of all pieces, in order, are those :func:`~tszoo.data.windows.make_windows`
+    cuts from the pieces put together: windows start at the first row of each unbroken run
+    of a recording and every ``stride`` rows after, and never cross a recording or a
+    dropped row. Each :class:`Windows` looks into its piece plus the rows carried over from
+    the piece before (fewer than ``window``), so a piece can be let go once its windows are.
+    """
+    check_window(window, stride)
+    carry: Recordings | None = None  # the last run's rows from its next window start on
+    skip = 0  # or, when that start lies beyond the rows read, how far beyond
+    for piece in pieces:
+        if piece.n_rows == 0:
+            continue
+        goes_on = carry is not None and piece.ids[0] == carry.ids[-1] and 0 not in piece.breaks
+        rec = _join(carry, piece) if goes_on else piece
+        segments = contiguous_segments(rec)
+        first_start = segments[0, 0] + (skip if goes_on else 0)
+        segments[0, 0] = min(first_start, segments[0, 1])
+        yield make_windows(rec, window, stride, segments=segments, label_rule="last")
+        # the last run may go on in the next piece: its next window starts at `start`
+        a = first_start if len(segments) == 1 else segments[-1, 0]
+        b = segments[-1, 1]
+        start = a + max((b - a - window) // stride + 1, 0) * stride
+        carry, skip = _tail(rec, min(start, b)), max(start - b, 0)
+
+
+def _join(carry: Recordings, piece: Recordings) -> Recordings:
+    """``carry`` (rows of one recording) followed by ``piece``, which goes on with it."""
+    n = carry.n_rows
+    time = None if piece.time is None else np.concatenate([carry.time, piece.time])
+    return Recordings(
+        values=np.concatenate([carry.values, piece.values]),
+        labels=np.zeros(n + piece.n_rows, dtype=np.int64),
+        bounds=np.r_[0, piece.bounds[1:] + n],
+        ids=piece.ids,
+        channels=piece.channels,
+        source_rows=np.concatenate([carry.source_rows, piece.source_rows]),
+        time=time,
+        source=piece.source,
+        breaks=piece.breaks + n,
+    )
+
+
+def _tail(rec: Recordings, start: int) -> Recordings:
+    """Rows ``start:`` of the last recording of ``rec``, copied (the piece can go)."""
+    n = rec.n_rows - start
+    return Recordings(
+        values=rec.values[start:].copy(),
+        labels=np.zeros(n, dtype=np.int64),
+        bounds=np.array([0, n], dtype=np.int64),
+        ids=rec.ids[-1:],
+        channels=rec.channels,
+        source_rows=rec.source_rows[start:].copy(),
+        time=None if rec.time is None else rec.time[start:].copy(),
+        source=rec.source,
+    )

@@ -6,6 +6,7 @@ disk atomically. The figures are not registered anywhere (there is nothing to ``
 drop the reference when done, after ``fig.clear()`` to free the artists at once.
 """
 
+from tszoo.plots.attention import attention_map
 from tszoo.plots.diagnostics import (
     confusion_matrices,
     curve_stats,
@@ -24,7 +25,6 @@ from tszoo.plots.figures import (
     save_png,
 )
 from tszoo.plots.windows import (
-    attention_map,
     class_balance,
     coverage_segments,
     example_windows,

@@ -338,3 +338,23 @@ def metrics_heatmap(results: pd.DataFrame) -> Figure:
     add_colorbar(fig, image, ax, "score")
     title_figure(fig, f"{title}{dataset_suffix(results)}: {over_seeds(n_seeds)}")
     return fig
+
+
+LINESTYLES = ("-", "--", ":")
+
+
+def channel_style(channel: int) -> dict:
+    """Palette colour, and a new line style after each 8 channels."""
+    return {
+        "color": PALETTE[channel % len(PALETTE)],
+        "ls": LINESTYLES[channel // len(PALETTE) % len(LINESTYLES)],
+    }
+
+
+def channel_legend(fig: Figure, lines: list, channels: Sequence[str]) -> str | None:
+    """A legend of at most 10 channels below the figure; a note when some are left out."""
+    shown = min(len(channels), 10)
+    for line, name in zip(lines, channels):
+        line.set_label(shorten(name, 20))
+    add_legend(fig, lines[:shown], loc="outside lower center", ncols=min(shown, 5))
+    return f"legend lists {shown} of {len(channels)} channels" if shown < len(channels) else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -53,7 +52,9 @@ class Manifest(BaseModel):
             return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, ValidationError) as exc:
             reason = str(exc).splitlines()[0]
-            raise TszooError(f"cannot read {path} ({reason}); is {layout.root} a tszoo run?") from None
+            raise TszooError(
+                f"cannot read {path} ({reason}); is {layout.root} a tszoo run?"
+            ) from None
 
     def write(self, layout: RunLayout) -> None:
         write_atomic(layout.manifest, self.model_dump_json(indent=2) + "\n")

@@ -23,7 +23,7 @@ from tszoo.data import (
     plan_split,
     prepare_splits,
 )
-from tszoo.data.loading import CaseDataset
+from tszoo.data.containers import CaseDataset
 from tszoo.errors import DataError, TszooError
 
 

@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tszoo.data import Cases, Recordings, grouped_kfold, load_bundled, plan_split, split_cases
-from tszoo.data.loading import CaseDataset
+from tszoo.data.containers import CaseDataset
 from tszoo.data.splits import SPLITS, allocate
 from tszoo.errors import DataError
 

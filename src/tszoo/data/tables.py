@@ -1,0 +1,174 @@
+"""Long-format tables (CSV, Parquet) -> :class:`~tszoo.data.containers.Recordings`.
+
+Finding the label, time, recording and channel columns, reading them as numbers, cutting
+the rows into recordings and applying the missing-value policy. Streaming prediction
+(:mod:`tszoo.data.streaming`) uses the same column and value rules on chunks of rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tszoo.data.columns import (
+    check_classes,
+    check_finite,
+    label_values,
+    missing_labels,
+    nothing_left_error,
+    table_arrays,
+    table_columns,
+)
+from tszoo.data.containers import NanPolicy, Recordings
+from tszoo.data.table_files import read_table
+from tszoo.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+
+def load_table(
+    path: str | Path,
+    *,
+    label: str | None = None,
+    time: str | None = None,
+    channels: list[str] | None = None,
+    group: str | None = None,
+    nan: NanPolicy = "error",
+    labelled: bool = True,
+) -> Recordings:
+    """Load a long-format CSV or Parquet table into :class:`Recordings`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``/``.tsv`` or ``.parquet`` file with one row per time step.
+    label : str, optional
+        Label column; default: the one column named label, target or class (any case).
+    time : str, optional
+        Time column; default: a column named time or timestamp (any case), if present.
+    channels : list of str, optional
+        Channel columns; default: every other numeric column.
+    group : str, optional
+        Recording id column. Without it, a new recording starts wherever time goes
+        backwards; without a time column, the file is one recording.
+    nan : {"error", "drop", "interpolate"}
+        What to do with missing or infinite channel values. Windows never span dropped rows.
+    labelled : bool
+        False for data to predict: a label column is optional, kept out of the channels
+        and otherwise ignored (every row gets the label 0).
+    """
+    path = Path(path)
+    df, lines = read_table(path)
+    where = f"{path.name}"
+    df.columns = [str(c) for c in df.columns]
+    cols = table_columns(
+        where, df, label=label, time=time, channels=channels, group=group, labelled=labelled
+    )
+    label_col, channel_cols = cols.label, cols.channels
+    values, time_values, groups = table_arrays(where, df, cols, lines)
+    labels = label_values(df[label_col]) if labelled else np.zeros(len(df), dtype=np.int64)
+    source_rows = np.arange(len(df), dtype=np.int64)
+
+    if labelled:
+        missing_label = missing_labels(where, df[label_col], label_col, lines, nan)
+    else:
+        missing_label = np.zeros(len(df), dtype=bool)
+
+    # 1. recordings: by group, else where time goes backwards, else one
+    if groups is not None:
+        order = np.argsort(pd.factorize(groups)[0], kind="stable")
+        if not np.array_equal(order, source_rows):
+            values, labels, source_rows = values[order], labels[order], source_rows[order]
+            missing_label = missing_label[order]
+            groups = groups[order]
+            time_values = None if time_values is None else time_values[order]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        ids = [str(g) for g in groups[starts]]
+    elif time_values is not None and len(time_values) > 1:
+        back = np.flatnonzero(np.diff(time_values.astype("float64")) < 0) + 1
+        starts = np.r_[0, back]
+        ids = [str(i) for i in range(len(starts))]
+    else:
+        starts = np.array([0])
+        ids = ["0"]
+    bounds = np.r_[starts, len(values)].astype(np.int64)
+    breaks = np.zeros(0, dtype=np.int64)
+
+    # 2. missing values
+    bad = ~np.isfinite(values)
+    if nan == "interpolate":
+        values = _interpolate(where, values, bounds, ids, channel_cols)
+        bad[:] = False
+    drop = bad.any(axis=1) | missing_label
+    if drop.any():
+        if nan == "error":
+            check_finite(where, bad, channel_cols, source_rows, lines)
+        keep = ~drop
+        if not keep.any():
+            raise nothing_left_error(where, len(keep))
+        logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
+        kept = np.flatnonzero(keep)
+        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+        new_bounds = np.r_[0, np.cumsum([keep[a:b].sum() for a, b in itertools.pairwise(bounds)])]
+        nonempty = np.diff(new_bounds) > 0
+        ids = [i for i, ok in zip(ids, nonempty) if ok]
+        bounds = np.r_[0, new_bounds[1:][nonempty]].astype(np.int64)
+        values, labels, source_rows = values[keep], labels[keep], source_rows[keep]
+        time_values = None if time_values is None else time_values[keep]
+
+    recordings = Recordings(
+        values=np.ascontiguousarray(values),
+        labels=labels,
+        bounds=bounds,
+        ids=ids,
+        channels=channel_cols,
+        source_rows=source_rows,
+        time=time_values,
+        source=str(path),
+        breaks=breaks.astype(np.int64),
+    )
+    if labelled:
+        check_classes(where, recordings.labels, label_col)
+    logger.info(
+        "%s: %d rows, %d channels, %d recordings, %d classes",
+        where,
+        recordings.n_rows,
+        len(channel_cols),
+        recordings.n_recordings,
+        len(recordings.classes),
+    )
+    return recordings
+
+
+def _interpolate(
+    where: str, values: np.ndarray, bounds: np.ndarray, ids: list[str], channels: list[str]
+) -> np.ndarray:
+    values = values.copy()
+    values[~np.isfinite(values)] = np.nan
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+        block = values[a:b]
+        if not np.isnan(block).any():
+            continue
+        check_interpolable(where, block, ids[i], channels)
+        values[a:b] = interpolate_gaps(block)
+    return values
+
+
+def interpolate_gaps(block: np.ndarray) -> np.ndarray:
+    """Fill the NaNs of each column of ``block`` (rows of one recording) linearly between
+    its neighbours; leading and trailing NaNs take the nearest value."""
+    return pd.DataFrame(block).interpolate(limit_direction="both").to_numpy()
+
+
+def check_interpolable(where: str, block: np.ndarray, rec_id: str, channels: list[str]) -> None:
+    """Refuse a channel with no value at all in a recording: nothing to interpolate from."""
+    empty = np.isnan(block).all(axis=0)
+    if empty.any():
+        raise DataError(
+            f"{where}: channel '{channels[int(np.flatnonzero(empty)[0])]}' has no values "
+            f"in recording '{rec_id}' to interpolate from; use --nan drop"
+        )
