@@ -69,12 +69,16 @@ def _show_outcome(done: tuple) -> None:
         else:
             table.add_column(headers.get(col, col), justify="right")
     for row in outcome.results.to_dict("records"):
-        table.add_row(
-            *(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in cols)
-        )
+        table.add_row(*(_cell_text(row[c]) for c in cols))
     console.print(table)
     console.print(f"run directory: {outcome.run_dir}")
     console.print(f"report: {report_path}")
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.3f}"  # NaN: a model without epochs
+    return str(value)
 
 
 @app.command()

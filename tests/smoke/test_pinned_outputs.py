@@ -1,0 +1,82 @@
+"""A fixed small compare writes exactly what it wrote before the run engine was rebuilt.
+
+The digests below were taken from tszoo at commit 4f6f28e (before ``compare`` and
+``benchmark`` became one engine, and the loaders were split), with the same command: the
+windows, the scores and every prediction (probabilities rounded to 6 decimals) must not
+change when the code is reorganised. Change them only with a change that means to change
+what a run computes, and say so in its commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from tszoo.cli import app
+
+PINNED = {
+    "windows.csv": "b8f95b720f19659dadbd51925efd979b75418496db0c45cec274c078c57dc399",
+    "results": "37f612c2f2dc267208c211afea86db538f862f18d453ef2ea00de1279dd99816",
+    "minirocket-seed0.csv": "3aa6a0cdd72356b8dbc1f8e9732a0e91b5b0cbbfbc7392dc7667ff2366a6fe03",
+    "minirocket-seed1.csv": "3494a22c10c04a7628f62db68957974f63d0da56e3f936f562b66ed727de528b",
+    "random_forest-seed0.csv": "b0bf1d131236314b00edcdf141a41ed9e3b3c61b7b7fe8f0162d4ccb88901212",
+    "random_forest-seed1.csv": "0941b57da4e104ae8af127736c9c086cdc2a76a768ef427e8db61240e92785ad",
+    "svm-seed0.csv": "67f0c71bfcdbad091912c7c2ec411bf9712dcc1fcb945dbe70ce4460a1627ace",
+    "svm-seed1.csv": "9adb083ea39e1b4f2ec1e24f8250422eb666178f93a7e6bc5fe804b0f37b119a",
+}
+
+
+def write_sessions(path: Path) -> None:
+    """Six sessions of three activities, 150 to 200 rows each, with a time column."""
+    rng = np.random.default_rng(7)
+    frames = []
+    for i in range(6):
+        n = 150 + 10 * i
+        frames.append(
+            pd.DataFrame(
+                {
+                    "session": f"s{i}",
+                    "time": np.arange(n) * 0.02,
+                    "ax": rng.normal(size=n) + (i % 3),
+                    "ay": np.sin(np.arange(n) / (3 + i % 3)) + rng.normal(0, 0.3, n),
+                    "az": rng.normal(size=n),
+                    "activity": ["rest", "walk", "run"][i % 3],
+                }
+            )
+        )
+    pd.concat(frames).to_csv(path, index=False)
+
+
+def digests(run: Path) -> dict[str, str]:
+    def sha(text: str | bytes) -> str:
+        return hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()
+
+    out = {"windows.csv": sha((run / "windows.csv").read_bytes())}
+    results = pd.read_csv(run / "results.csv").drop(columns=["fit_seconds", "predict_seconds"])
+    out["results"] = sha(results.round(6).to_csv(index=False))
+    for path in sorted((run / "predictions").glob("*.csv")):
+        out[path.name] = sha(pd.read_csv(path).round(6).to_csv(index=False))
+    return out
+
+
+def test_a_fixed_compare_writes_what_it_wrote_before(tmp_path):
+    write_sessions(tmp_path / "rec.csv")
+    args = [
+        "compare", "--data", tmp_path / "rec.csv", "--group", "session", "--label", "activity",
+        "--window", "25", "--stride", "10", "--models", "random_forest,svm,minirocket",
+        "--seeds", "0,1", "--set", "random_forest.n_estimators=25", "--workers", "1",
+        "--out", tmp_path / "run", "--quiet",
+    ]  # fmt: skip
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert result.exit_code == 0, result.output
+    assert digests(tmp_path / "run") == PINNED
