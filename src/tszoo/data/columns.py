@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tszoo.data.containers import NanPolicy
+from tszoo.data.containers import NanPolicy, unique_labels
 from tszoo.errors import DataError, closest
 
 logger = logging.getLogger(__name__)
@@ -55,16 +55,26 @@ def table_columns(
 
 
 def table_arrays(
-    where: str, df: pd.DataFrame, cols: TableColumns, lines: np.ndarray | None, first: int = 0
+    where: str,
+    df: pd.DataFrame,
+    cols: TableColumns,
+    lines: np.ndarray | None,
+    first: int = 0,
+    *,
+    release: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Channel values ``(n_rows, n_channels)`` float32, time values and recording ids.
 
     ``first`` is the source-file row of ``df``'s first row (for messages); ``lines`` the
-    file line of each row of ``df``, for text files.
+    file line of each row of ``df``, for text files. With ``release``, each channel column
+    leaves ``df`` once read, so a frame of one column per block (as Parquet files are read)
+    is never held twice.
     """
     values = np.empty((len(df), len(cols.channels)), dtype=np.float32)
     for j, col in enumerate(cols.channels):
-        values[:, j] = _numeric_column(where, df[col], col, lines, first)
+        values[:, j] = _numeric_column(where, df[col], col, lines, first, np.float32)
+        if release:
+            del df[col]
     time_values = _time_column(where, df[cols.time], cols.time, lines, first) if cols.time else None
     groups = _group_column(where, df[cols.group], cols.group, lines, first) if cols.group else None
     return values, time_values, groups
@@ -190,9 +200,16 @@ def _channel_columns(
 
 
 def _numeric_column(
-    where: str, col: pd.Series, name: str, lines: np.ndarray | None, first: int = 0
+    where: str,
+    col: pd.Series,
+    name: str,
+    lines: np.ndarray | None,
+    first: int = 0,
+    dtype: type = np.float64,
 ) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        if col.dtype.kind == "f":  # straight to ``dtype``: the same numbers as via float64
+            return col.to_numpy(dtype=dtype, na_value=np.nan)
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     parsed = pd.to_numeric(col, errors="coerce")
     bad = parsed.isna().to_numpy() & col.notna().to_numpy()
@@ -301,7 +318,7 @@ def _normalise_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def check_classes(where: str, labels: np.ndarray, column: str) -> None:
-    classes = np.unique(labels)
+    classes = unique_labels(labels)[0]
     if len(classes) < 2:
         found = f"'{classes[0]}'" if len(classes) else "none"
         raise DataError(

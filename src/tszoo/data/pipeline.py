@@ -158,6 +158,8 @@ def prepare_splits(
         data = load_data(
             source, test=test, label=label, time=time, channels=channels, group=group, nan=nan
         )
+        if isinstance(data, Recordings):  # time has cut the recordings; nothing here reads it
+            data = replace(data, time=None)
     if isinstance(data, CaseDataset):
         train, val, test_part = split_cases(data, fractions, seed=seed)
         mode = "given" if data.test is not None else "cases"

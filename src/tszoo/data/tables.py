@@ -69,14 +69,18 @@ def load_table(
         where, df, label=label, time=time, channels=channels, group=group, labelled=labelled
     )
     label_col, channel_cols = cols.label, cols.channels
-    values, time_values, groups = table_arrays(where, df, cols, lines)
-    labels = label_values(df[label_col]) if labelled else np.zeros(len(df), dtype=np.int64)
-    source_rows = np.arange(len(df), dtype=np.int64)
+    values, time_values, groups = table_arrays(where, df, cols, lines, release=True)
+    label_column = df[label_col] if labelled else None
+    n_rows = len(df)
+    del df  # the channels are in `values` now: let the table's columns go
+    labels = label_values(label_column) if labelled else np.zeros(n_rows, dtype=np.int64)
+    source_rows = np.arange(n_rows, dtype=np.int64)
 
     if labelled:
-        missing_label = missing_labels(where, df[label_col], label_col, lines, nan)
+        missing_label = missing_labels(where, label_column, label_col, lines, nan)
     else:
-        missing_label = np.zeros(len(df), dtype=bool)
+        missing_label = np.zeros(n_rows, dtype=bool)
+    del label_column
 
     # 1. recordings: by group, else where time goes backwards, else one
     if groups is not None:

@@ -102,7 +102,7 @@ class Windows:
         delta = np.zeros(n + 1, dtype=np.int32)
         np.add.at(delta, self.starts, 1)
         np.add.at(delta, self.starts + self.window, -1)
-        return np.cumsum(delta[:-1]) > 0
+        return np.cumsum(delta[:-1], dtype=np.int32) > 0
 
     def provenance(self) -> pd.DataFrame:
         """One row per window: ``recording, start_row, end_row, label`` in source-file rows."""
