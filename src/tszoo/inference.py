@@ -3,23 +3,21 @@
 The model directory carries everything the data needs: channel names (checked by name),
 window and stride, and the training split's normalisation.
 
-Two ways to the same numbers: :func:`run_predict` reads the file whole and returns one
-table; :func:`predict_stream` (what ``tszoo predict`` runs) reads CSV and Parquet files a
-chunk of rows at a time and writes CSV as it goes, so memory does not grow with the file.
-Both predict the windows in batches of ``batch_size`` consecutive windows, the same batches
-whichever chunk a window comes from, so a model whose arithmetic depends on the batch
+Two ways to the same numbers: :func:`iter_predictions` with ``chunk_rows=0`` reads the file
+whole; by default it (and :func:`predict_stream`, what ``tszoo predict`` runs, writing CSV as
+it goes) reads CSV and Parquet files a chunk of rows at a time, so memory does not grow with
+the file. Both predict the windows in batches of ``batch_size`` consecutive windows, the same
+batches whichever chunk a window comes from, so a model whose arithmetic depends on the batch
 (BLAS, convolutions) still gives the same numbers. The CSV text is the same too, except
 that pandas writes a column of dates with as many digits after the seconds as its finest
-value needs, and :func:`predict_stream` writes a batch at a time: the same instants, padded
+value needs, and the chunked path writes a batch at a time: the same instants, padded
 per batch rather than per file.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +33,7 @@ from tszoo.data.streaming import DEFAULT_CHUNK_ROWS, open_table
 from tszoo.data.tables import load_table
 from tszoo.data.windows import Windows, check_window, make_windows, stream_windows
 from tszoo.errors import TszooError
-from tszoo.io import _umask, write_csv_new
+from tszoo.io import atomic_file
 from tszoo.models.persistence import META, load_model
 from tszoo.runs import RunLayout
 
@@ -67,42 +65,6 @@ def find_model_dir(path: str | Path) -> Path:
     )
 
 
-def run_predict(
-    model_path: str | Path,
-    data: str | Path,
-    *,
-    stride: int | None = None,
-    out: str | Path | None = None,
-    time: str | None = None,
-    group: str | None = None,
-    nan: NanPolicy = "error",
-    batch_size: int | None = None,
-) -> pd.DataFrame:
-    """Predict every window of ``data``, read whole; one row per window.
-
-    Columns: ``recording, start_row, end_row`` (source-file rows, end exclusive), then
-    ``start_time, end_time`` when the file has a time column, ``prediction`` and one
-    ``proba_<class>`` per class. Written to ``out`` (a new CSV file) when given.
-    ``batch_size``: windows predicted at a time (default 4096; 256 for multirocket_hydra).
-    """
-    if out is not None and Path(out).exists():
-        raise TszooError(f"{out} already exists; choose a new --out file")
-    model_dir = find_model_dir(model_path)
-    model, meta = load_model(model_dir)
-    normalizer = Normalizer.from_dict(meta["normalisation"])
-    if meta.get("window") is None:  # trained on ready-made cases: predict cases
-        table = _predict_cases(model, normalizer, data, nan)
-    else:
-        batch_size = _batch_size(model, batch_size)
-        table = _predict_windows(
-            model, meta, normalizer, data, stride, time, group, nan, batch_size
-        )
-    if out is not None:
-        write_csv_new(table, out)
-    logger.info("predicted %d windows of %s with %s", len(table), Path(data).name, model_dir)
-    return table
-
-
 def predict_stream(
     model_path: str | Path,
     data: str | Path,
@@ -118,11 +80,11 @@ def predict_stream(
 ) -> int:
     """Predict every window of ``data`` and write the rows as CSV as they come.
 
-    The rows and columns of :func:`run_predict`, written to ``out``: a new CSV file, written
+    The rows and columns of :func:`iter_predictions`, written to ``out``: a new CSV file, written
     under a temporary name beside it and moved into place once complete (an existing file
     is never replaced, and a failed run leaves no file), or a text stream (default: stdout).
     ``chunk_rows`` source rows are read at a time (CSV, Parquet); ``0`` or None reads the
-    whole file at once, as :func:`run_predict` does; ``jobs``: see :func:`iter_predictions`.
+    whole file at once; ``jobs``: see :func:`iter_predictions`.
     Returns the number of windows.
     """
     if isinstance(out, str | Path) and Path(out).exists():
@@ -158,7 +120,11 @@ def iter_predictions(
     chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
     jobs: int | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Yield :func:`run_predict`'s table in consecutive pieces, one per batch of windows.
+    """Yield the predictions in consecutive tables, one per batch of windows.
+
+    Columns: ``recording, start_row, end_row`` (source-file rows, end exclusive), then
+    ``start_time, end_time`` when the file has a time column, ``prediction`` and one
+    ``proba_<class>`` per class.
 
     A CSV or Parquet file is read ``chunk_rows`` rows at a time (``0`` or None: whole);
     ready-made cases (``.ts``) are read whole and come as one piece. ``jobs`` sets the
@@ -260,31 +226,13 @@ def _one_batch(xs: list[np.ndarray], tables: list[pd.DataFrame]) -> tuple:
 
 @contextmanager
 def _csv_writer(out: str | Path | TextIO) -> Iterator[Callable[[str], object]]:
-    """``write(text)`` into a text stream, or into a new file that appears only when done.
-
-    The file is written as :func:`tszoo.io.write_atomic` writes: a temporary file beside
-    it, synced, then hard-linked to its name, which fails rather than replace a file.
-    """
+    """``write(text)`` into a text stream, or into a new file that appears only when done."""
     if not isinstance(out, str | Path):
         yield out.write
         out.flush()
         return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; others may read results
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f.write
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # fails if the path appeared meanwhile: never clobbers
-        except FileExistsError:
-            raise TszooError(f"{path} already exists; choose a new --out file") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(out, overwrite=False, exists_hint="choose a new --out file") as f:
+        yield f.write
 
 
 def _predict_windows(model, meta, normalizer, data, stride, time, group, nan, batch_size):

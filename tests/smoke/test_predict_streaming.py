@@ -22,7 +22,7 @@ from tszoo.data.streaming import open_table
 from tszoo.data.tables import load_table
 from tszoo.data.windows import make_windows, stream_windows
 from tszoo.errors import DataError, TszooError
-from tszoo.inference import iter_predictions, predict_stream, run_predict
+from tszoo.inference import iter_predictions, predict_stream
 
 WINDOW, STRIDE = 7, 3  # the model's; small, so that short files hold many windows
 CHANNELS = ["a", "b", "c"]
@@ -96,6 +96,11 @@ def streamed_text(run: Path, data: Path, chunk_rows: int, **options) -> str:
     tables = iter_predictions(run, data, chunk_rows=chunk_rows, **options)
     parts = [t.to_csv(index=False, header=i == 0) for i, t in enumerate(tables)]
     return "".join(parts)
+
+
+def run_predict(run: Path, data: Path, **options) -> pd.DataFrame:
+    """The reference: the file read whole (``chunk_rows=0``), one table."""
+    return pd.concat(list(iter_predictions(run, data, chunk_rows=0, **options)))
 
 
 def whole_text(run: Path, data: Path, **options) -> str:
