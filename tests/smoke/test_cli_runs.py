@@ -379,7 +379,7 @@ def test_a_killed_compare_resumes_to_the_uninterrupted_results(csv_path, tmp_pat
 
 def test_worker_processes_write_what_one_process_writes(csv_path, compare_run, tmp_path):
     out = tmp_path / "parallel"
-    args = [a for a in COMPARE_ARGS if a not in ("--workers", "1")]
+    args = [a for a in COMPARE_ARGS if a not in ("--workers", "1", "--quiet")]  # with bars
     result = invoke(
         "compare", "--data", csv_path, *DATA_ARGS, *args, "--workers", "2", "--out", out
     )

@@ -53,7 +53,7 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option(
         help="Local worker processes, one cell (model x seed) each at a time; 1 runs in this "
-        "process with a bar per epoch [default: one per core, at most one per cell].",
+        "process [default: one per core, at most one per cell].",
         show_default=False,
     ),
 ]

@@ -22,6 +22,7 @@ from typing import Any
 
 from tszoo.data.pipeline import DataSplits, prepare_splits
 from tszoo.evaluation.experiment import fit_and_score, save_cell
+from tszoo.evaluation.progress import EpochEvents
 from tszoo.runs import Cell, RunLayout
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class CellTask:
 
     ``source`` is what it loads for ``cell.dataset`` and ``options`` the other keywords of
     ``prepare_splits``. With ``save_to``, the cell writes its model, predictions and history
-    into that run directory (the model under ``model/`` when ``single``).
+    into that run directory (the model under ``model/`` when ``single``). With ``events``,
+    a deep model reports its epochs there as it trains.
     """
 
     cell: Cell
@@ -44,6 +46,7 @@ class CellTask:
     options: dict[str, Any]
     save_to: str | None = None
     single: bool = False
+    events: Any = None  # a queue for the epochs of a deep model (EpochEvents), or None
 
 
 @dataclass
@@ -107,7 +110,11 @@ def run_cell_alone(task: CellTask) -> CellOutcome:
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
     _keep_loky_worker()
-    return run_cell(task)
+    callbacks = None
+    if task.events is not None:
+        label = f"{task.cell.model} seed {task.cell.seed}"
+        callbacks = [EpochEvents(task.events, label)]
+    return run_cell(task, callbacks)
 
 
 def _keep_loky_worker() -> None:

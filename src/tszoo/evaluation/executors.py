@@ -13,6 +13,8 @@ as failed and the rest go on.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.metadata
 import logging
 import os
@@ -52,12 +54,16 @@ class InProcess:
 
 
 class LocalProcesses:
-    """Cells on ``workers`` processes of this machine (joblib's loky backend), one thread each."""
+    """Cells on ``workers`` processes of this machine (joblib's loky backend), one thread each.
+
+    When ``progress`` draws epochs, the workers' deep models send theirs through a queue
+    that a thread of this process hands to it.
+    """
 
     kind = "joblib"
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, progress: Progress | None = None) -> None:
+        self.workers, self.progress = workers, progress or Progress()
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "backend": "loky", "workers": self.workers}
@@ -66,14 +72,47 @@ class LocalProcesses:
         from joblib import Parallel, delayed, parallel_config
         from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-        calls = (delayed(run_cell_alone)(task) for task in tasks)
-        try:
-            # loky sets OMP_NUM_THREADS=1 & co. in its workers before BLAS loads
-            with parallel_config(backend="loky", inner_max_num_threads=1):
-                parallel = Parallel(n_jobs=self.workers, return_as="generator_unordered")
-                yield from parallel(calls)
-        except TerminatedWorkerError:  # joblib gives up the whole run when a worker dies
-            raise TszooError("a local worker process died (killed, or out of memory?)") from None
+        with _epoch_events(self.progress) as events:
+            if events is not None:
+                tasks = [dataclasses.replace(task, events=events) for task in tasks]
+            calls = (delayed(run_cell_alone)(task) for task in tasks)
+            try:
+                # loky sets OMP_NUM_THREADS=1 & co. in its workers before BLAS loads
+                with parallel_config(backend="loky", inner_max_num_threads=1):
+                    parallel = Parallel(n_jobs=self.workers, return_as="generator_unordered")
+                    yield from parallel(calls)
+            except TerminatedWorkerError:  # joblib gives up the whole run when a worker dies
+                raise TszooError(
+                    "a local worker process died (killed, or out of memory?)"
+                ) from None
+
+
+@contextmanager
+def _epoch_events(progress: Progress) -> Iterator[Any]:
+    """A queue the workers can put epoch events into, drained into ``progress`` by a
+    thread of this process; None when ``progress`` draws no epochs."""
+    if not progress.shows_epochs:
+        yield None
+        return
+    import multiprocessing
+    import threading
+
+    manager = multiprocessing.Manager()
+    queue = manager.Queue()
+
+    def drain() -> None:
+        while (event := queue.get()) is not None:
+            progress.epoch_event(*event)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        yield queue
+    finally:
+        with contextlib.suppress(Exception):  # the manager may be gone (Ctrl-C reached it)
+            queue.put(None)
+            thread.join(timeout=5)
+        manager.shutdown()
 
 
 class DaskCluster:
@@ -122,7 +161,7 @@ def choose_executor(
         return DaskCluster(client)
     if workers is None:
         workers = max(1, min(os.cpu_count() or 1, n_cells))
-    return InProcess(progress) if workers == 1 else LocalProcesses(workers)
+    return InProcess(progress) if workers == 1 else LocalProcesses(workers, progress)
 
 
 def check_executor(workers: int | None, scheduler: str | None) -> None:

@@ -30,6 +30,32 @@ class Progress:
     def stop(self) -> None:
         """After the last cell, or when the run fails."""
 
+    @property
+    def shows_epochs(self) -> bool:
+        """Whether :meth:`epoch_event` draws anything (worth sending events from workers)."""
+        return False
+
+    def epoch_event(self, kind: str, label: str, total: int = 0) -> None:
+        """A deep model in a worker process: ``begin`` (of ``total`` epochs), ``epoch`` or
+        ``end``; ``label`` names the cell."""
+
+
+class EpochEvents(Callback):
+    """Sends a deep model's epochs as events into ``queue`` (from a worker process), for
+    :meth:`Progress.epoch_event` in the run's own process."""
+
+    def __init__(self, queue: Any, label: str) -> None:
+        self.queue, self.label = queue, label
+
+    def on_train_begin(self, trainer: Trainer, model: nn.Module) -> None:
+        self.queue.put(("begin", self.label, trainer.max_epochs))
+
+    def on_epoch_end(self, trainer: Trainer, model: nn.Module, record: dict[str, Any]) -> None:
+        self.queue.put(("epoch", self.label, 0))
+
+    def on_train_end(self, trainer: Trainer, model: nn.Module, history: History) -> None:
+        self.queue.put(("end", self.label, 0))
+
 
 class _EpochBar(Callback):
     """Advances one rich task per epoch of a deep model."""
@@ -48,7 +74,8 @@ class _EpochBar(Callback):
 
 
 class RichProgress(Progress):
-    """A bar over models x seeds and, for deep models, a bar over epochs."""
+    """A bar over models x seeds and, for deep models, a bar over epochs (also of deep
+    models training in worker processes, from their :class:`EpochEvents`)."""
 
     def __init__(self, console: Console) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -63,6 +90,7 @@ class RichProgress(Progress):
             transient=True,
         )
         self.task = None
+        self._remote: dict[str, Any] = {}  # worker cells' epoch bars, by label
 
     def start(self, total: int) -> None:
         self.bar.start()
@@ -77,3 +105,16 @@ class RichProgress(Progress):
 
     def stop(self) -> None:
         self.bar.stop()
+
+    @property
+    def shows_epochs(self) -> bool:
+        return True
+
+    def epoch_event(self, kind: str, label: str, total: int = 0) -> None:
+        tasks = self._remote
+        if kind == "begin":
+            tasks[label] = self.bar.add_task(f"  {label} epochs", total=total)
+        elif kind == "epoch" and label in tasks:
+            self.bar.advance(tasks[label])
+        elif kind == "end" and label in tasks:
+            self.bar.remove_task(tasks.pop(label))
