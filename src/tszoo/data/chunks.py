@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from tszoo.data.columns import restart_id, time_goes_back
 from tszoo.data.tables import check_interpolable, interpolate_gaps
 from tszoo.errors import DataError
 
@@ -58,8 +59,9 @@ class Rows:
 
 
 class RecordingSplitter:
-    """Where recordings start, row by row across chunks: where the group id changes, else
-    where time goes backwards, else nowhere (the file is one recording)."""
+    """Where recordings start, row by row across chunks: where the group id changes or,
+    inside a group, time goes backwards; without a group where time goes backwards; else
+    nowhere (the file is one recording)."""
 
     def __init__(self, where: str, group: str | None):
         self.where, self.group = where, group
@@ -67,6 +69,7 @@ class RecordingSplitter:
         self._last_group: str | None = None
         self._finished: set[str] = set()
         self._last_time: float | None = None
+        self._restarts = 0  # recordings of the current group so far
 
     def split(
         self,
@@ -78,8 +81,11 @@ class RecordingSplitter:
         """Running recording number of every row of the chunk; new ids go into ``ids``."""
         n = len(chunk.df)
         if groups is not None:
-            starts = self._group_starts(groups, chunk)
-            new_ids = [str(g) for g in groups[starts]]
+            group_starts = self._group_starts(groups, chunk)
+            starts = group_starts
+            if time is not None:  # time going back inside a group starts a recording too
+                starts = np.union1d(group_starts, self._time_starts(time)).astype(np.int64)
+            new_ids = self._group_ids(groups, starts, group_starts)
         elif time is not None:
             starts = self._time_starts(time)
             new_ids = None
@@ -111,14 +117,25 @@ class RecordingSplitter:
             self._last_group = gid
         return starts
 
+    def _group_ids(
+        self, groups: np.ndarray, starts: np.ndarray, group_starts: np.ndarray
+    ) -> list[str]:
+        """Ids of the recordings starting at ``starts``: the group's, ``<group>#k`` for the
+        k-th recording of a group whose time went back (as load_table names them)."""
+        ids = []
+        for i, new_group in zip(starts, np.isin(starts, group_starts), strict=True):
+            self._restarts = 1 if new_group else self._restarts + 1
+            ids.append(restart_id(str(groups[i]), self._restarts))
+        return ids
+
     def _time_starts(self, time: np.ndarray) -> np.ndarray:
         # as load_table compares: time as float64; dates in one unit, whatever the chunk's
         t = time.astype("datetime64[ns]") if time.dtype.kind == "M" else time
         t = t.astype("float64")
         if self._last_time is None:
-            starts = np.r_[0, np.flatnonzero(np.diff(t) < 0) + 1]
+            starts = np.r_[0, time_goes_back(t)]
         else:
-            starts = np.flatnonzero(np.diff(np.r_[self._last_time, t]) < 0)
+            starts = time_goes_back(np.r_[self._last_time, t]) - 1
         self._last_time = float(t[-1])
         return starts
 

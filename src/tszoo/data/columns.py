@@ -80,6 +80,18 @@ def table_arrays(
     return values, time_values, groups
 
 
+def restart_id(group: str, k: int) -> str:
+    """The id of the ``k``-th recording of a group (k >= 1), where time went back ``k - 1``
+    times inside it: ``walk``, ``walk#2``, ``walk#3``..."""
+    return group if k == 1 else f"{group}#{k}"
+
+
+def time_goes_back(time: np.ndarray) -> np.ndarray:
+    """Rows ``i`` (>= 1) whose time is before row ``i - 1``'s: where a recording restarts."""
+    t = time.astype("datetime64[ns]") if time.dtype.kind == "M" else time
+    return np.flatnonzero(np.diff(t.astype("float64")) < 0) + 1
+
+
 def check_finite(
     where: str,
     bad: np.ndarray,

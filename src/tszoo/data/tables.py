@@ -20,8 +20,10 @@ from tszoo.data.columns import (
     label_values,
     missing_labels,
     nothing_left_error,
+    restart_id,
     table_arrays,
     table_columns,
+    time_goes_back,
 )
 from tszoo.data.containers import NanPolicy, Recordings
 from tszoo.data.table_files import read_table
@@ -53,8 +55,9 @@ def load_table(
     channels : list of str, optional
         Channel columns; default: every other numeric column.
     group : str, optional
-        Recording id column. Without it, a new recording starts wherever time goes
-        backwards; without a time column, the file is one recording.
+        Recording id column. Inside a group, and without one, a new recording starts
+        wherever time goes backwards (a group's later recordings are ``<group>#2``, ...);
+        without a group or a time column, the file is one recording.
     nan : {"error", "drop", "interpolate"}
         What to do with missing or infinite channel values. Windows never span dropped rows.
     labelled : bool
@@ -92,9 +95,10 @@ def load_table(
             time_values = None if time_values is None else time_values[order]
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         ids = [str(g) for g in groups[starts]]
+        if time_values is not None and len(time_values) > 1:
+            starts, ids = _time_restarts(where, starts, groups, time_values)
     elif time_values is not None and len(time_values) > 1:
-        back = np.flatnonzero(np.diff(time_values.astype("float64")) < 0) + 1
-        starts = np.r_[0, back]
+        starts = np.r_[0, time_goes_back(time_values)]
         ids = [str(i) for i in range(len(starts))]
     else:
         starts = np.array([0])
@@ -146,6 +150,27 @@ def load_table(
         len(recordings.classes),
     )
     return recordings
+
+
+def _time_restarts(
+    where: str, group_starts: np.ndarray, groups: np.ndarray, time: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Recording starts and ids when time goes back inside a group: each backward step
+    starts a new recording (``<group>#2``, ...), so no window spans the reset."""
+    back = np.setdiff1d(time_goes_back(time), group_starts)
+    if len(back) == 0:
+        return group_starts, [str(g) for g in groups[group_starts]]
+    starts = np.union1d(group_starts, back)
+    is_group_start = np.isin(starts, group_starts)
+    ids, k = [], 0
+    for start, new_group in zip(starts, is_group_start, strict=True):
+        k = 1 if new_group else k + 1
+        ids.append(restart_id(str(groups[start]), k))
+    logger.info(
+        "%s: time goes back %d times inside groups; each time starts a new recording (%s)",
+        where, len(back), ids[int(np.flatnonzero(~is_group_start)[0])],
+    )  # fmt: skip
+    return starts, ids
 
 
 def _interpolate(

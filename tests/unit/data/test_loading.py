@@ -810,3 +810,42 @@ def test_too_few_cases_for_stratified_splits_is_named(tmp_path):
     path = write(tmp_path, "Toy_TRAIN.ts", TS_EQUAL)  # two cases per class, no test file
     with pytest.raises(DataError, match=r"Toy: class '\w' has too few cases \(1\)"):
         prepare_splits(path)
+
+
+def test_time_going_back_inside_a_group_starts_a_recording(tmp_path):
+    """Two sessions of one subject in one group, time restarting at 0: no window spans it."""
+    rows = [("s1", t, float(t), "walk") for t in range(10)]
+    rows += [("s1", t, 100.0 + t, "walk") for t in range(7)]  # time goes back to 0
+    rows += [("s2", t, 200.0 + t, "run") for t in range(10)]
+    path = tmp_path / "restart.csv"
+    pd.DataFrame(rows, columns=["gid", "time", "a", "label"]).to_csv(path, index=False)
+    rec = load_table(path, group="gid")
+    assert rec.ids == ["s1", "s1#2", "s2"]
+    assert rec.bounds.tolist() == [0, 10, 17, 27]
+    windows = make_windows(rec, 4, 3)
+    firsts = rec.values[windows.starts, 0]
+    lasts = rec.values[windows.starts + 3, 0]
+    assert all((f < 100) == (last < 100) for f, last in zip(firsts, lasts, strict=True))
+    assert len(windows) == 3 + 2 + 3  # no window crosses the reset
+
+
+@pytest.mark.parametrize("chunk_rows", [3, 10, 11, 100])
+def test_streaming_splits_time_resets_as_loading_whole_does(tmp_path, chunk_rows):
+    from tszoo.data.streaming import open_table
+
+    rows = [("s1", t % 6, float(i)) for i, t in enumerate(range(15))]  # resets at 6 and 12
+    rows += [("s2", t, 50.0 + t) for t in range(5)]
+    path = tmp_path / "restart.csv"
+    pd.DataFrame(rows, columns=["gid", "time", "a"]).to_csv(path, index=False)
+    whole = load_table(path, group="gid", labelled=False)
+    assert whole.ids == ["s1", "s1#2", "s1#3", "s2"]
+    stream = open_table(path, group="gid", chunk_rows=chunk_rows)
+    pieces = list(stream.pieces())
+    ids = [i for piece in pieces for i in piece.ids]
+    assert list(dict.fromkeys(ids)) == whole.ids
+    rows_of = {}
+    for piece in pieces:
+        for rid, a, b in zip(piece.ids, piece.bounds[:-1], piece.bounds[1:], strict=True):
+            rows_of.setdefault(rid, []).extend(piece.source_rows[a:b].tolist())
+    for rid, a, b in zip(whole.ids, whole.bounds[:-1], whole.bounds[1:], strict=True):
+        assert rows_of[rid] == whole.source_rows[a:b].tolist()
