@@ -60,7 +60,8 @@ def _show_outcome(done: tuple) -> None:
 
     outcome, report_path = done
     table = Table(title="Test-split results")
-    headers = {"accuracy": "acc", "precision_macro": "prec", "recall_macro": "recall"}
+    headers = {"accuracy": "acc", "balanced_accuracy": "bal acc", "precision_macro": "prec"}
+    headers |= {"recall_macro": "recall"}
     headers |= {"f1_macro": "F1", "fit_seconds": "fit s"}
     cols = ["model", "seed", *METRICS, "fit_seconds", "epochs"]
     for col in cols:

@@ -24,7 +24,7 @@ from tszoo.runs import RunLayout, write_npz, write_table
 
 logger = logging.getLogger(__name__)
 
-METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
+METRICS = ("accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro")
 RESULT_COLUMNS = (
     "dataset",
     "model",

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+)
 
 
 def score(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict[str, Any]:
-    """Accuracy and macro precision/recall/F1, with per-class scores and the confusion matrix.
+    """Accuracy, balanced accuracy and macro precision/recall/F1, with per-class scores and
+    the confusion matrix.
 
     Parameters
     ----------
@@ -23,7 +30,8 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict[s
     Returns
     -------
     dict
-        ``accuracy, precision_macro, recall_macro, f1_macro`` (floats), ``per_class``
+        ``accuracy, balanced_accuracy, precision_macro, recall_macro, f1_macro`` (floats;
+        balanced accuracy is the mean recall over the classes the test split holds), ``per_class``
         (class -> precision, recall, f1, support) and ``confusion`` (list of lists).
     """
     labels = list(classes)
@@ -33,8 +41,12 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict[s
     macro = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, average="macro", zero_division=0
     )
+    with warnings.catch_warnings():  # a predicted class the test split lacks counts as wrong
+        warnings.simplefilter("ignore", UserWarning)
+        balanced = float(balanced_accuracy_score(y_true, y_pred))
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": balanced,
         "precision_macro": float(macro[0]),
         "recall_macro": float(macro[1]),
         "f1_macro": float(macro[2]),
@@ -53,6 +65,7 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict[s
 
 SUMMARY_METRICS = (
     "accuracy",
+    "balanced_accuracy",
     "precision_macro",
     "recall_macro",
     "f1_macro",
@@ -79,6 +92,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     columns += [f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")]
     if results.empty:
         return pd.DataFrame(columns=columns)
+    missing = [m for m in SUMMARY_METRICS if m not in results]  # runs from before a metric
+    results = results.assign(**dict.fromkeys(missing, np.nan)) if missing else results
     grouped = results.groupby("model", sort=False)
     table = pd.DataFrame({"n_seeds": grouped["seed"].nunique()})
     for metric in SUMMARY_METRICS:

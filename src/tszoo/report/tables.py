@@ -18,6 +18,7 @@ from tszoo.evaluation.metrics import SUMMARY_METRICS
 
 HEADERS = {
     "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
     "precision_macro": "precision (macro)",
     "recall_macro": "recall (macro)",
     "f1_macro": "F1 (macro)",

@@ -73,3 +73,23 @@ def test_one_seed_cannot_tell():
     pairs = compare_pairs(results({"a": [0.9], "b": [0.1]}))
     assert not pairs["larger_than_spread"].any()
     assert np.isnan(pairs["spread"]).all()
+
+
+def test_balanced_accuracy_is_the_mean_recall_over_the_classes_tested():
+    y_true = np.array(["a"] * 8 + ["b"] * 2)
+    y_pred = np.array(["a"] * 8 + ["a", "b"])  # a: 8/8, b: 1/2
+    scores = score(y_true, y_pred, np.array(["a", "b", "c"]))  # c: in no split here
+    assert scores["accuracy"] == pytest.approx(0.9)
+    assert scores["balanced_accuracy"] == pytest.approx((1.0 + 0.5) / 2)
+    assert scores["recall_macro"] == pytest.approx((1.0 + 0.5 + 0.0) / 3)  # c counts as 0
+
+
+def test_summarise_reads_results_from_before_balanced_accuracy():
+    old = pd.DataFrame(
+        {"model": ["rf", "rf"], "seed": [0, 1], "accuracy": [0.8, 0.9]}
+        | {m: [0.5, 0.6] for m in ("precision_macro", "recall_macro", "f1_macro")}
+        | {"fit_seconds": [1.0, 2.0], "predict_seconds": [0.1, 0.2]}
+    )
+    table = summarise(old)
+    assert table.loc[0, "accuracy_mean"] == pytest.approx(0.85)
+    assert np.isnan(table.loc[0, "balanced_accuracy_mean"])

@@ -121,7 +121,7 @@ def _predict(run_dir: Path, model: str, seed: int, rng) -> tuple[np.ndarray, np.
 
 
 def _results_row(keys: dict, scores: dict, model: str, rng) -> dict:
-    metrics = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
+    metrics = ("accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro")
     return {
         **keys,
         **{m: scores[m] for m in metrics},

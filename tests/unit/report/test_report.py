@@ -204,6 +204,7 @@ def test_summary_table_is_sortable_and_marks_the_best(report):
     best = load_run(report.parent).results.groupby("model")["accuracy"].mean().max()
     assert f'data-sort="{best:.10g}"><strong>' in page
     assert "±" in page
+    assert "<th>balanced accuracy</th>" in page or ">balanced accuracy<" in page
 
 
 def test_one_seed_without_deep_models_skips_their_sections(tmp_path, write_fake_run):
