@@ -4,7 +4,7 @@ import torch
 
 from tszoo.errors import TszooError
 from tszoo.models import load_model, make_model, save_model
-from tszoo.models.deep.networks import CNN1D, HybridCNNLSTM, InceptionNetwork
+from tszoo.models.deep.networks import CNN1D, LITE, HybridCNNLSTM, InceptionNetwork, ResNet
 from tszoo.models.deep.transforms import make_input_features
 from tszoo.models.registry import get_model_class, model_tags
 
@@ -15,6 +15,10 @@ NETWORKS = {
     "hybrid_mean": lambda: HybridCNNLSTM(3, 4, n_filters=4, attention=False, pooling="mean"),
     "cnn_1d": lambda: CNN1D(3, 4, n_filters=4),
     "inception": lambda: InceptionNetwork(3, 4, n_filters=4, depth=6, bottleneck=4),
+    "resnet": lambda: ResNet(3, 4, n_filters=4),
+    "resnet_small_kernels": lambda: ResNet(3, 4, n_filters=4, kernel_sizes=(4, 3, 2), n_blocks=2),
+    "lite": lambda: LITE(3, 4, n_filters=4, kernel_size=8),
+    "lite_default": lambda: LITE(3, 4),
 }
 
 

@@ -10,7 +10,7 @@ from tszoo.models.deep.cnn import CNN1DClassifier
 from tszoo.models.deep.hybrid import HybridCNNLSTMClassifier
 from tszoo.models.deep.inception import InceptionTimeClassifier
 from tszoo.models.deep.lite import LITETimeClassifier
-from tszoo.models.deep.networks import LITE, InceptionNetwork, ResNet
+from tszoo.models.deep.networks import LITE, InceptionNetwork
 from tszoo.models.deep.networks.lite import (
     HandCraftedFilters,
     hand_crafted_filters,
@@ -20,38 +20,12 @@ from tszoo.models.deep.networks.lite import (
 from tszoo.models.deep.resnet import ResNetClassifier
 from tszoo.models.registry import get_model_class
 
-NETWORKS = {
-    "resnet": lambda: ResNet(3, 4, n_filters=4),
-    "resnet_small_kernels": lambda: ResNet(3, 4, n_filters=4, kernel_sizes=(4, 3, 2), n_blocks=2),
-    "lite": lambda: LITE(3, 4, n_filters=4, kernel_size=8),
-    "lite_default": lambda: LITE(3, 4),
-}
-
 
 def n_trainable(net: torch.nn.Module) -> int:
     return sum(p.numel() for p in net.parameters() if p.requires_grad)
 
 
-# -- networks -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", list(NETWORKS))
-def test_network_output_shape(name):
-    net = NETWORKS[name]().eval()
-    assert net(torch.randn(5, 3, 40)).shape == (5, 4)
-    assert net(torch.randn(2, 3, 40), torch.tensor([40, 23])).shape == (2, 4)
-
-
-@pytest.mark.parametrize("name", list(NETWORKS))
-def test_padding_is_masked(name):
-    """A series padded with zeros (lengths given) scores exactly as it does alone."""
-    torch.manual_seed(0)
-    net = NETWORKS[name]().eval()
-    short = torch.randn(1, 3, 27)
-    padded = torch.cat([short, torch.zeros(1, 3, 13)], dim=-1)
-    alone = net(short)
-    batch = net(torch.cat([padded, torch.randn(1, 3, 40)]), torch.tensor([27, 40]))
-    torch.testing.assert_close(batch[:1], alone, rtol=1e-4, atol=1e-5)
+# -- networks (output shapes and masked padding: tests/unit/models/test_deep.py) ----------
 
 
 def test_resnet_follows_the_paper():
