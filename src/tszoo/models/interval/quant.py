@@ -11,7 +11,7 @@ from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.utils import check_random_state
 
 from tszoo.models.base import ArrayLike3D, BaseClassifier
-from tszoo.models.persistence import dump_sklearn, load_sklearn
+from tszoo.models.persistence import SkopsEstimatorState
 from tszoo.models.rocket._common import (
     feature_chunks,
     fitted_length,
@@ -20,7 +20,7 @@ from tszoo.models.rocket._common import (
 )
 
 
-class QUANTClassifier(BaseClassifier):
+class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
     """Quantiles over dyadic intervals of four representations, then extremely random trees.
 
     The steps of :class:`aeon.classification.interval_based.QUANTClassifier` (Dempster,
@@ -68,7 +68,6 @@ class QUANTClassifier(BaseClassifier):
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 4  # second differences and a 5-point smoothing need a few points
-    _FILE = "estimator.skops"
     _CHUNK = 4096  # series transformed at a time
 
     def __init__(
@@ -132,13 +131,8 @@ class QUANTClassifier(BaseClassifier):
 
     # -- persistence: the trees through skops; the transform is rebuilt from its length --
 
-    def _save(self, directory: Path) -> dict:
-        dump_sklearn(self.estimator_, directory / self._FILE)
-        return {"n_timepoints": int(self.n_timepoints_)}
-
     def _load(self, directory: Path, state: dict) -> None:
-        self.estimator_ = load_sklearn(directory / self._FILE)
-        self.n_timepoints_ = int(state["n_timepoints"])
+        super()._load(directory, state)
         self.transformer_ = self._make_transformer()  # n_channels_ is restored by load_model
 
     @classmethod
