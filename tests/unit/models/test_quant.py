@@ -9,22 +9,9 @@ from tszoo.models.interval.quant import QUANTClassifier
 from tszoo.models.persistence import load_model, save_model
 
 
-def make_data(n_per_class: int = 15, n_channels: int = 2, n_timepoints: int = 40, seed: int = 0):
-    """Sines whose frequency depends on the class, in noise; string labels."""
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0, 1, n_timepoints)
-    X, y = [], []
-    for k, label in enumerate(["a", "b", "c"]):
-        phase = rng.uniform(0, 2 * np.pi, (n_per_class, n_channels, 1))
-        X.append(np.sin(2 * np.pi * (2 + 3 * k) * t + phase))
-        y += [label] * n_per_class
-    X = np.concatenate(X) + rng.normal(0, 0.2, (3 * n_per_class, n_channels, n_timepoints))
-    return X.astype(np.float32), np.array(y)
-
-
 @pytest.fixture(scope="module")
-def data():
-    return make_data(seed=0), make_data(n_per_class=6, seed=1)
+def data(sines):
+    return sines
 
 
 def test_quant_gives_aeons_probabilities(data):

@@ -14,19 +14,6 @@ from tszoo.models.rocket.multirocket_hydra import MultiRocketHydraClassifier
 MODELS = {"minirocket": MiniRocketClassifier, "multirocket_hydra": MultiRocketHydraClassifier}
 
 
-def make_data(n_per_class: int = 15, n_channels: int = 2, n_timepoints: int = 40, seed: int = 0):
-    """Sines whose frequency depends on the class, in noise; string labels."""
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0, 1, n_timepoints)
-    X, y = [], []
-    for k, label in enumerate(["a", "b", "c"]):
-        phase = rng.uniform(0, 2 * np.pi, (n_per_class, n_channels, 1))
-        X.append(np.sin(2 * np.pi * (2 + 3 * k) * t + phase))
-        y += [label] * n_per_class
-    X = np.concatenate(X) + rng.normal(0, 0.2, (3 * n_per_class, n_channels, n_timepoints))
-    return X.astype(np.float32), np.array(y)
-
-
 def unequal(X: np.ndarray, seed: int = 1) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [x[:, : rng.integers(3 * X.shape[-1] // 4, X.shape[-1] + 1)] for x in X]
@@ -37,8 +24,8 @@ def make(name: str, **params):
 
 
 @pytest.fixture(scope="module")
-def data():
-    return make_data(seed=0), make_data(n_per_class=6, seed=1)
+def data(sines):
+    return sines
 
 
 @pytest.fixture(scope="module", params=list(MODELS))
@@ -185,12 +172,12 @@ def test_streamed_ridge_refuses_chunks_that_do_not_cover_y():
         StreamedRidgeClassifier().fit_chunks([Z[:60]], y)
 
 
-def test_minirocket_with_more_cases_than_twice_its_features_streams_the_ridge(tmp_path):
+def test_minirocket_with_more_cases_than_twice_its_features_streams_the_ridge(tmp_path, make_sines):
     from sklearn.linear_model import RidgeClassifierCV
 
     from tszoo.models.rocket._ridge import StreamedRidgeClassifier
 
-    (X, y), (X_test, y_test) = make_data(n_per_class=70, seed=4), make_data(seed=5)
+    (X, y), (X_test, y_test) = make_sines(n_per_class=70, seed=4), make_sines(seed=5)
     small = make("minirocket", random_state=0).fit(X[::4], y[::4])  # 53 cases, 84 features
     assert isinstance(small.ridge_, RidgeClassifierCV)
     model = make("minirocket", random_state=0).fit(X, y)  # 210 cases > 2 x 84 features
