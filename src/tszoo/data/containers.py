@@ -83,6 +83,8 @@ class Recordings:
     time: np.ndarray | None = None
     source: str = "<memory>"
     breaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # the sorted classes, found once: a pass over 10M labels takes over a second
+    _classes: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n_recordings(self) -> int:
@@ -98,7 +100,10 @@ class Recordings:
 
     @property
     def classes(self) -> np.ndarray:
-        return unique_labels(self.labels)[0]
+        """The sorted distinct labels (computed on first use; ``labels`` never changes)."""
+        if self._classes is None:
+            self._classes = unique_labels(self.labels)[0]
+        return self._classes
 
     def recording_of_row(self, rows: np.ndarray) -> np.ndarray:
         """Index of the recording that holds each (stacked) row."""

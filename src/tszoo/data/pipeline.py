@@ -159,7 +159,7 @@ def prepare_splits(
             source, test=test, label=label, time=time, channels=channels, group=group, nan=nan
         )
         if isinstance(data, Recordings):  # time has cut the recordings; nothing here reads it
-            data = replace(data, time=None)
+            data.time = None  # loaded here, so no one else holds it
     if isinstance(data, CaseDataset):
         train, val, test_part = split_cases(data, fractions, seed=seed)
         mode = "given" if data.test is not None else "cases"

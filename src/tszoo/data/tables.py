@@ -140,7 +140,7 @@ def load_table(
         breaks=breaks.astype(np.int64),
     )
     if labelled:
-        check_classes(where, recordings.labels, label_col)
+        check_classes(where, recordings.classes, label_col)
     logger.info(
         "%s: %d rows, %d channels, %d recordings, %d classes",
         where,
