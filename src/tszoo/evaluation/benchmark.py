@@ -24,8 +24,8 @@ from tszoo.config import check_params, model_defaults, read_yaml, resolve_data
 from tszoo.data.pipeline import prepare_splits
 from tszoo.errors import TszooError
 from tszoo.evaluation.cells import CellOutcome, CellTask
-from tszoo.evaluation.engine import CellsFailed, failed_message, pending, run_cells
-from tszoo.evaluation.executors import check_executor, choose_executor, dask_client
+from tszoo.evaluation.engine import CellsFailed, failed_message, run_cells
+from tszoo.evaluation.executors import check_executor, dask_client
 from tszoo.evaluation.progress import Progress
 from tszoo.evaluation.ranking import dataset_means, mean_ranks
 from tszoo.runs import (
@@ -280,8 +280,9 @@ def _execute(
     ]  # fmt: skip
     manifest.datasets, manifest.models = names, grid.models
     manifest.versions |= {name: _version(name) for name in EXTRA_VERSIONS}
-    executor = choose_executor(workers, client, progress, len(pending(layout, tasks)))
-    done = run_cells(layout, tasks, manifest, executor, "benchmark", progress)
+    done = run_cells(
+        layout, tasks, manifest, "benchmark", workers=workers, client=client, progress=progress
+    )
     means = dataset_means(done.results, grid.models)
     ranks = mean_ranks(means)
     write_table(layout.ranks, ranks)

@@ -74,6 +74,11 @@ def load_splits(source: str, seed: int, options: dict[str, Any]) -> DataSplits:
     return _SPLITS[key]
 
 
+def forget_splits() -> None:
+    """Let this process's last split go (its cells run elsewhere)."""
+    _SPLITS.clear()
+
+
 def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
     """Fit, score and (with ``save_to``) save one cell; errors come back in the outcome."""
     start = time.perf_counter()

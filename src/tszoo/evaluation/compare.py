@@ -18,8 +18,8 @@ from tszoo.config import ExperimentConfig, dump_config, load_config
 from tszoo.data.pipeline import SPLIT_MODES
 from tszoo.errors import TszooError
 from tszoo.evaluation.cells import CellOutcome, CellTask, load_splits
-from tszoo.evaluation.engine import CellsFailed, failed_message, pending, run_cells
-from tszoo.evaluation.executors import check_executor, choose_executor
+from tszoo.evaluation.engine import CellsFailed, failed_message, run_cells
+from tszoo.evaluation.executors import check_executor
 from tszoo.evaluation.experiment import save_examples
 from tszoo.evaluation.progress import Progress
 from tszoo.runs import (
@@ -104,7 +104,11 @@ def _start(
     cols = ["recording", "start_row", "end_row", "split", "label"]
     write_table(layout.windows, splits.windows_table()[cols])
     save_examples(layout.examples, splits)
-    manifest = Manifest(seeds=config.seeds, split_mode=f"{splits.mode}: {SPLIT_MODES[splits.mode]}")
+    manifest = Manifest(
+        seeds=config.seeds,
+        split_mode=f"{splits.mode}: {SPLIT_MODES[splits.mode]}",
+        datasets={splits.name: source},
+    )
     return _execute(config, layout, manifest, progress, workers)
 
 
@@ -117,7 +121,9 @@ def _execute(
 ) -> RunOutcome:
     command = config.command or "compare"
     source, options = _split_options(config)
-    name = load_splits(source, config.seeds[0], options).name
+    # the dataset's name in results.csv: the manifest's, else (a run from before it was
+    # recorded) from loading the data, as _start just did
+    name = next(iter(manifest.datasets), None) or load_splits(source, config.seeds[0], options).name
     models = config.models or []
     tasks = [
         CellTask(
@@ -132,8 +138,7 @@ def _execute(
         for model in models
     ]
     manifest.datasets, manifest.models = {name: source}, models
-    executor = choose_executor(workers, None, progress, len(pending(layout, tasks)))
-    done = run_cells(layout, tasks, manifest, executor, "compare", progress)
+    done = run_cells(layout, tasks, manifest, "compare", workers=workers, progress=progress)
     outcome = RunOutcome(layout.root, done.results, done.failed)
     if done.failed:
         raise CellsFailed(failed_message(done, "compare"), outcome)

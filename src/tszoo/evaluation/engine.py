@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tszoo.errors import TszooError
-from tszoo.evaluation.cells import CellOutcome, CellTask
+from tszoo.evaluation.cells import CellOutcome, CellTask, forget_splits
+from tszoo.evaluation.executors import choose_executor
 from tszoo.evaluation.experiment import CONFUSION_COLUMNS, PER_CLASS_COLUMNS, RESULT_COLUMNS
 from tszoo.evaluation.progress import Progress
 from tszoo.models.registry import model_tags
@@ -58,22 +59,28 @@ def run_cells(
     layout: RunLayout,
     tasks: Sequence[CellTask],
     manifest: Manifest,
-    executor,
     command: str,
+    *,
+    workers: int | None = None,
+    client=None,
     progress: Progress | None = None,
 ) -> EngineResult:
-    """Run the ``tasks`` whose cells are not yet in ``results.csv`` on ``executor``.
+    """Run the ``tasks`` whose cells are not yet in ``results.csv``.
 
     ``tasks`` lists every cell of the run in table order; rows are kept in that order
-    whichever cell finishes first. ``command`` is the one that resumes the run.
+    whichever cell finishes first. They run on the Dask ``client``'s cluster, or on
+    ``workers`` local processes (see :func:`~tszoo.evaluation.executors.choose_executor`).
+    ``command`` is the one that resumes the run.
     """
     progress = progress or Progress()
     order = {task.cell: i for i, task in enumerate(tasks)}
     tables = read_tables(layout)
     done = set(_cells_of(tables["results.csv"]))
     todo = [task for task in tasks if task.cell not in done]
-    if executor.kind != "in-process":  # the longest cells first, so no worker waits on one
-        todo.sort(key=_expected_cost, reverse=True)
+    executor = choose_executor(workers, client, progress, len(todo))
+    if executor.kind != "in-process":
+        forget_splits()  # workers load their own; this process need not hold the data
+        todo.sort(key=_expected_cost, reverse=True)  # the longest first: no worker waits
     manifest.cells_total, manifest.cells_done = len(tasks), len(done)
     manifest.failed_cells, manifest.executor = [], executor.describe()
     outcome = EngineResult(layout, tables["results.csv"], len(tasks))
@@ -121,12 +128,6 @@ def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) ->
             row["f1_macro"], done.seconds, manifest.cells_done, manifest.cells_total,
         )  # fmt: skip
     session.save()
-
-
-def pending(layout: RunLayout, tasks: Sequence[CellTask]) -> list[CellTask]:
-    """The ``tasks`` whose cells are not yet in ``results.csv``."""
-    done = set(_cells_of(read_tables(layout)["results.csv"]))
-    return [task for task in tasks if task.cell not in done]
 
 
 def read_tables(layout: RunLayout) -> dict[str, pd.DataFrame]:
