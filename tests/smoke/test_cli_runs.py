@@ -315,6 +315,8 @@ def test_an_interrupted_compare_resumes_to_the_uninterrupted_results(
 def test_resume_takes_no_other_options_and_needs_a_run(csv_path, compare_run, tmp_path):
     result = invoke("compare", "--resume", compare_run, "--data", csv_path)
     assert result.exit_code == 2 and "drop --data" in stderr_of(result)
+    result = invoke("compare", "--resume", compare_run, "--window", "0")  # given, though 0
+    assert result.exit_code == 2 and "drop --window" in stderr_of(result)
     result = invoke("compare", "--resume", tmp_path)
     assert result.exit_code == 2 and "is not a tszoo run" in stderr_of(result)
 

@@ -118,7 +118,8 @@ class DataOptions:
 
     def given(self) -> list[str]:
         """The flags given, as typed (``--label-rule``)."""
-        return [f"--{f.name.replace('_', '-')}" for f in fields(self) if getattr(self, f.name)]
+        given = [f.name for f in fields(self) if getattr(self, f.name) is not None]
+        return [f"--{name.replace('_', '-')}" for name in given]
 
 
 def data_options(*, files: bool = True):
