@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tszoo.data import Recordings
@@ -48,3 +49,36 @@ def recordings_factory():
 def four_recordings() -> Recordings:
     """Four recordings of 200 rows, two classes, one label per recording."""
     return make_recordings([200, 200, 200, 200])
+
+
+def write_subject_sessions(
+    path: Path, subjects: int, sessions: int, labels: list[int], rows: int = 40
+) -> Path:
+    """A CSV of ``subjects`` x ``sessions`` sessions (session ids ``s<j>`` repeat across
+    subjects ``P<i>``), each of one label (``labels`` cycled), time restarting at 0 in every
+    session, the sessions in shuffled order. A channel ``x`` tells the labels apart."""
+    rng = np.random.default_rng(len(labels))
+    frames = []
+    for k, (s, j) in enumerate((s, j) for s in range(subjects) for j in range(sessions)):
+        label = labels[k % len(labels)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "time": np.arange(rows) * 0.1,
+                    "x": rng.normal(size=rows) + 2 * label,
+                    "y": rng.normal(size=rows),
+                    "subject": f"P{s}",
+                    "session": f"s{j}",
+                    "label": f"c{label}",
+                }
+            )
+        )
+    order = rng.permutation(len(frames))
+    pd.concat([frames[i] for i in order], ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def subject_sessions():
+    """``write_subject_sessions`` for tests in any folder."""
+    return write_subject_sessions

@@ -26,6 +26,7 @@ class TableColumns:
     time: str | None
     group: str | None
     channels: list[str]
+    split_by: str | None = None
 
 
 def table_columns(
@@ -37,21 +38,24 @@ def table_columns(
     channels: list[str] | None,
     group: str | None,
     labelled: bool,
+    split_by: str | None = None,
 ) -> TableColumns:
-    """Find the label, time, group and channel columns of ``df`` (see :func:`load_table`)."""
+    """Find the label, time, group, split-by and channel columns of ``df`` (see
+    :func:`load_table`)."""
     columns = list(df.columns)
     label_col = _find_column(
         where, columns, label, LABEL_NAMES, "label", "--label", required=labelled
     )
     time_col = _find_column(where, columns, time, TIME_NAMES, "time", "--time", required=False)
-    if group is not None and group not in columns:
-        raise DataError(
-            f"{where}: no group column '{group}'{closest(group, columns)}; "
-            f"columns are {', '.join(columns)}; pass one of them with --group COL"
-        )
-    reserved = {label_col, time_col, group}
+    for name, option in ((group, "--group"), (split_by, "--split-by")):
+        if name is not None and name not in columns:
+            raise DataError(
+                f"{where}: no {option.removeprefix('--')} column '{name}'{closest(name, columns)}; "
+                f"columns are {', '.join(columns)}; pass one of them with {option} COL"
+            )
+    reserved = {label_col, time_col, group, split_by}
     channel_cols = _channel_columns(where, df, channels, reserved)
-    return TableColumns(label_col, time_col, group, channel_cols)
+    return TableColumns(label_col, time_col, group, channel_cols, split_by)
 
 
 def table_arrays(
@@ -76,7 +80,7 @@ def table_arrays(
         if release:
             del df[col]
     time_values = _time_column(where, df[cols.time], cols.time, lines, first) if cols.time else None
-    groups = _group_column(where, df[cols.group], cols.group, lines, first) if cols.group else None
+    groups = id_column(where, df[cols.group], cols.group, lines, first) if cols.group else None
     return values, time_values, groups
 
 
@@ -234,13 +238,19 @@ def _numeric_column(
     return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _group_column(where: str, col: pd.Series, name: str, lines, first: int = 0) -> np.ndarray:
+ID_ROLES = {"group": "the recording id", "split-by": "the group (subject, machine, ...)"}
+
+
+def id_column(
+    where: str, col: pd.Series, name: str, lines, first: int = 0, role: str = "group"
+) -> np.ndarray:
+    """An id column (``--group`` or ``--split-by``) as text; an empty id is an error."""
     empty = pd.isna(col).to_numpy()
     if empty.any():
         row = int(np.flatnonzero(empty)[0])
         raise DataError(
-            f"{where}: group column '{name}' is empty at {row_label(row, lines, first)} "
-            f"({int(empty.sum())} rows in all); fill in the recording id of every row"
+            f"{where}: {role} column '{name}' is empty at {row_label(row, lines, first)} "
+            f"({int(empty.sum())} rows in all); fill in {ID_ROLES[role]} of every row"
         )
     return _as_text(col.to_numpy())
 

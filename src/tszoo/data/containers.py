@@ -72,6 +72,9 @@ class Recordings:
     breaks : ndarray of int64
         Stacked rows where a recording is interrupted because the rows before them were
         dropped; windows never span a break.
+    split_groups : list of str or None
+        With a split-by column (``split_by``: subject, machine, ...), its value for each
+        recording: no value is ever in two splits.
     """
 
     values: np.ndarray
@@ -83,6 +86,8 @@ class Recordings:
     time: np.ndarray | None = None
     source: str = "<memory>"
     breaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    split_groups: list[str] | None = None
+    split_by: str | None = None
     # the sorted classes, found once: a pass over 10M labels takes over a second
     _classes: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 

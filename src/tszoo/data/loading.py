@@ -29,11 +29,17 @@ def load_data(
     channels: list[str] | None = None,
     group: str | None = None,
     nan: NanPolicy = "error",
+    split_by: str | None = None,
 ) -> Recordings | CaseDataset:
     """Load a bundled dataset by name, a ``.ts`` file, or a CSV/Parquet table."""
     path = Path(source)
     suffix = path.suffix.lower()
     if suffix == ".ts":
+        if split_by is not None:
+            raise DataError(
+                f"--split-by is for tables: {path.name} holds cases, each its own group; "
+                "drop --split-by"
+            )
         return load_ts(path, test, nan=nan)
     if suffix in TABLE_SUFFIXES or path.exists():
         if test is not None:
@@ -41,5 +47,13 @@ def load_data(
                 "--test is for .ts files; a table is split leak-free by tszoo itself "
                 "(use --split to set the fractions)"
             )
-        return load_table(path, label=label, time=time, channels=channels, group=group, nan=nan)
+        return load_table(
+            path, label=label, time=time, channels=channels, group=group, nan=nan,
+            split_by=split_by,
+        )  # fmt: skip
+    if split_by is not None:
+        raise DataError(
+            f"--split-by is for tables: {path.name} comes as cases, each its own group; "
+            "drop --split-by"
+        )
     return load_bundled(str(source))

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from tszoo.data.containers import CaseDataset, Cases, NanPolicy, Recordings
+from tszoo.data.groups import CV, check_cv, plan_folds, split_by_groups
 from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Method, Normalizer
-from tszoo.data.splits import SPLITS, Strategy, plan_split, split_cases
+from tszoo.data.splits import SPLITS, SplitPlan, Strategy, plan_split, split_cases
 from tszoo.data.windows import LabelRule, WindowArray, Windows
+from tszoo.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 SPLIT_MODES = {
     "recordings": "whole recordings dealt to the splits",
     "blocks": "blocks of each recording dealt to the splits; no raw row in two splits",
+    "groups": "whole split-groups (--split-by) dealt to the splits; no group in two splits",
     "given": "the dataset's own test split; validation carved from train",
     "cases": "cases dealt to the splits, stratified",
 }
@@ -48,6 +51,8 @@ class DataSplits:
     normalizer: Normalizer
     window: int | None = None
     stride: int | None = None
+    fold: int | None = None  # under cross-validation, the fold (see prepare_folds)
+    fold_name: str = ""
 
     def get(self, split: str) -> Windows | Cases:
         return {"train": self.train, "val": self.val, "test": self.test}[split]
@@ -80,7 +85,8 @@ class DataSplits:
         return self.normalizer.transform(part.X), part.y
 
     def windows_table(self) -> pd.DataFrame:
-        """One row per window or case: ``recording, start_row, end_row, split, label``."""
+        """One row per window or case: ``recording, [<split-by column>,] start_row,
+        end_row, split, label[, fold]``."""
         frames = []
         for split in SPLITS:
             part = self.get(split)
@@ -99,7 +105,9 @@ class DataSplits:
                         "label": part.y,
                     }
                 )
-            df.insert(3, "split", split)
+            df.insert(df.columns.get_loc("end_row") + 1, "split", split)
+            if self.fold is not None:
+                df["fold"] = self.fold
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
@@ -140,6 +148,7 @@ def prepare_splits(
     time: str | None = None,
     channels: list[str] | None = None,
     group: str | None = None,
+    split_by: str | None = None,
     nan: NanPolicy = "error",
     window: int = 50,
     stride: int = 10,
@@ -148,47 +157,127 @@ def prepare_splits(
     label_rule: LabelRule = "drop",
     strategy: Strategy = "auto",
     normalise: Method = "zscore",
+    cv: CV | None = None,
+    fold: int = 0,
 ) -> DataSplits:
     """Load, window, split leak-free, and fit normalisation on the training split.
 
-    ``window`` and ``stride`` apply to recordings; ready-made cases are used whole.
+    ``window`` and ``stride`` apply to recordings; ready-made cases are used whole. With
+    ``split_by``, whole values of that column (subjects, machines) are dealt to the splits.
+    With ``cv`` (a number of folds or ``"loo"``), the splits of fold ``fold``: see
+    :func:`prepare_folds`.
     """
-    data = source
-    if not isinstance(source, Recordings | CaseDataset):
-        data = load_data(
-            source, test=test, label=label, time=time, channels=channels, group=group, nan=nan
-        )
-        if isinstance(data, Recordings):  # time has cut the recordings; nothing here reads it
-            data.time = None  # loaded here, so no one else holds it
+    if cv is not None:
+        return prepare_folds(
+            source, test=test, label=label, time=time, channels=channels, group=group,
+            split_by=split_by, nan=nan, window=window, stride=stride, fractions=fractions,
+            seed=seed, label_rule=label_rule, normalise=normalise, cv=cv, folds=[fold],
+        )[0]  # fmt: skip
+    data = _load(source, test, label, time, channels, group, split_by, nan)
     if isinstance(data, CaseDataset):
         train, val, test_part = split_cases(data, fractions, seed=seed)
         mode = "given" if data.test is not None else "cases"
-        channels_out, name = train.channels, data.name
-        win = stri = None
+        return _finish(data.name, train, val, test_part, train.channels, mode, normalise)
+    if data.split_groups is not None:
+        plan = split_by_groups(
+            data, window, stride, fractions, seed=seed, label_rule=label_rule
+        )  # fmt: skip
     else:
         plan = plan_split(
             data, window, stride, fractions, seed=seed, strategy=strategy, label_rule=label_rule
         )
-        parts = plan.windows(data, window, stride, label_rule)
-        train, val, test_part = parts["train"], parts["val"], parts["test"]
-        mode, channels_out = plan.mode, data.channels
-        name = Path(data.source).name
-        win, stri = window, stride
+    return _from_plan(data, plan, window, stride, label_rule, normalise)
+
+
+def prepare_folds(
+    source: str | Path | Recordings | CaseDataset,
+    *,
+    cv: CV,
+    folds: Sequence[int] | None = None,
+    test: str | Path | None = None,
+    label: str | None = None,
+    time: str | None = None,
+    channels: list[str] | None = None,
+    group: str | None = None,
+    split_by: str | None = None,
+    nan: NanPolicy = "error",
+    window: int = 50,
+    stride: int = 10,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+    label_rule: LabelRule = "drop",
+    strategy: Strategy = "auto",
+    normalise: Method = "zscore",
+) -> list[DataSplits]:
+    """The splits of each fold of grouped cross-validation (or of the ``folds`` listed).
+
+    Each fold tests on its own split-groups (or recordings, or blocks), carves validation
+    from the other groups by ``fractions``' train and val shares, and fits normalisation
+    on its training rows only. The same seed gives the same folds. ``strategy`` is not used
+    (folds choose their units themselves); it is taken so one set of options serves both.
+    """
+    cv = check_cv(cv)
+    data = _load(source, test, label, time, channels, group, split_by, nan)
+    if isinstance(data, CaseDataset):
+        reason = (
+            "it ships its own test split, which cross-validation would ignore"
+            if data.test is not None
+            else "its cases carry no groups"
+        )
+        raise DataError(
+            f"--cv is for tables with groups: {data.name} cannot be cross-validated, as "
+            f"{reason}; drop --cv (the split is --split)"
+        )
+    plans = plan_folds(data, window, stride, cv, fractions, seed=seed, label_rule=label_rule)
+    chosen = range(len(plans)) if folds is None else folds
+    out = []
+    for k in chosen:
+        if not 0 <= k < len(plans):
+            raise DataError(f"fold {k}: the data gives {len(plans)} folds (0-{len(plans) - 1})")
+        splits = _from_plan(data, plans[k], window, stride, label_rule, normalise)
+        out.append(replace(splits, fold=k, fold_name=plans[k].name))
+    return out
+
+
+def _load(source, test, label, time, channels, group, split_by, nan) -> Recordings | CaseDataset:
+    if isinstance(source, Recordings | CaseDataset):
+        return source
+    data = load_data(
+        source, test=test, label=label, time=time, channels=channels, group=group, nan=nan,
+        split_by=split_by,
+    )  # fmt: skip
+    if isinstance(data, Recordings):  # time has cut the recordings; nothing here reads it
+        data.time = None  # loaded here, so no one else holds it
+    return data
+
+
+def _from_plan(
+    data: Recordings, plan: SplitPlan, window: int, stride: int, label_rule, normalise
+) -> DataSplits:
+    parts = plan.windows(data, window, stride, label_rule)
+    return _finish(
+        Path(data.source).name, parts["train"], parts["val"], parts["test"], data.channels,
+        plan.mode, normalise, window, stride,
+    )  # fmt: skip
+
+
+def _finish(
+    name, train, val, test, channels, mode, normalise, window=None, stride=None
+) -> DataSplits:
     normalizer = Normalizer(normalise).fit(train)
-    classes = np.unique(np.concatenate([train.y, val.y, test_part.y]))
+    classes = np.unique(np.concatenate([train.y, val.y, test.y]))
     splits = DataSplits(
         name=name,
         train=train,
         val=val,
-        test=test_part,
-        channels=channels_out,
+        test=test,
+        channels=channels,
         classes=classes,
         mode=mode,
         normalizer=normalizer,
-        window=win,
-        stride=stri,
+        window=window,
+        stride=stride,
     )
-    logger.info(
-        "%s: %d/%d/%d train/val/test (%s split)", name, len(train), len(val), len(test_part), mode
-    )
+    sizes = f"{len(train)}/{len(val)}/{len(test)}"
+    logger.info("%s: %s train/val/test (%s split)", name, sizes, mode)
     return splits

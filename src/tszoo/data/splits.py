@@ -1,4 +1,4 @@
-"""Leak-free train/validation/test splits and grouped folds.
+"""Leak-free train/validation/test splits (folds and split-groups: :mod:`~tszoo.data.groups`).
 
 Windows overlap, so a random split of windows puts the same raw rows into training and
 test. tszoo splits *rows* instead, and cuts windows inside each split's rows only:
@@ -46,6 +46,7 @@ class SplitPlan:
 
     mode: str
     segments: dict[str, np.ndarray]
+    name: str = ""  # a fold's: what it tests (``fold <k>``, or the group left out)
 
     def windows(
         self, recordings: Recordings, window: int, stride: int, label_rule: LabelRule = "drop"
@@ -118,24 +119,9 @@ def plan_split(
     n_blocks : int
         Blocks per recording in block mode (fewer when a recording is short).
     """
-    check_window(window, stride)
     fractions = check_fractions(fractions)
-    _check_lengths(recordings, window, stride)
     rng = np.random.default_rng(seed)
-    whole = make_windows(recordings, window, stride, label_rule=label_rule)
-    classes = recordings.classes
-    if len(whole) == 0:
-        raise DataError(
-            f"{_name(recordings)}: no window of {window} rows holds a single label; "
-            "use a smaller --window or --label-rule majority"
-        )
-    present = np.unique(whole.y)
-    if len(present) < len(classes):
-        missing = [str(c) for c in classes if c not in present]
-        raise DataError(
-            f"{_name(recordings)}: class {', '.join(map(repr, missing))} has no window of "
-            f"{window} rows; use a smaller --window"
-        )
+    whole, classes = all_windows(recordings, window, stride, label_rule)
 
     if strategy in ("auto", "recordings"):
         plan = _split_by_recordings(recordings, whole, fractions, rng)
@@ -143,7 +129,7 @@ def plan_split(
             return plan
         if strategy == "recordings":
             raise DataError(
-                f"{_name(recordings)}: too few recordings per class to split whole recordings "
+                f"{name_of(recordings)}: too few recordings per class to split whole recordings "
                 f"{fractions}; use the block split (strategy 'blocks' or 'auto')"
             )
     plan = _split_by_blocks(recordings, window, fractions, rng, n_blocks)
@@ -151,7 +137,31 @@ def plan_split(
     return plan
 
 
-def _name(recordings: Recordings) -> str:
+def all_windows(
+    recordings: Recordings, window: int, stride: int, label_rule: LabelRule = "drop"
+) -> tuple[Windows, np.ndarray]:
+    """Every window of ``recordings`` and the classes, after checking that the window fits
+    every recording and that every class has a window."""
+    check_window(window, stride)
+    _check_lengths(recordings, window, stride)
+    whole = make_windows(recordings, window, stride, label_rule=label_rule)
+    classes = recordings.classes
+    if len(whole) == 0:
+        raise DataError(
+            f"{name_of(recordings)}: no window of {window} rows holds a single label; "
+            "use a smaller --window or --label-rule majority"
+        )
+    present = np.unique(whole.y)
+    if len(present) < len(classes):
+        missing = [str(c) for c in classes if c not in present]
+        raise DataError(
+            f"{name_of(recordings)}: class {', '.join(map(repr, missing))} has no window of "
+            f"{window} rows; use a smaller --window"
+        )
+    return whole, classes
+
+
+def name_of(recordings: Recordings) -> str:
     return recordings.source.rsplit("/", 1)[-1]
 
 
@@ -160,14 +170,14 @@ def _check_lengths(recordings: Recordings, window: int, stride: int) -> None:
     for name, value in (("window", window), ("stride", stride)):
         if lengths.max() < value:
             raise DataError(
-                f"{_name(recordings)}: {name}={value} is longer than every recording "
+                f"{name_of(recordings)}: {name}={value} is longer than every recording "
                 f"(the longest has {lengths.max()} rows); use --{name} <= {lengths.max()}"
             )
     short = np.flatnonzero(lengths < window)
     if len(short):
         i = short[np.argmin(lengths[short])]
         raise DataError(
-            f"{_name(recordings)}: recording '{recordings.ids[i]}' has {lengths[i]} rows, fewer "
+            f"{name_of(recordings)}: recording '{recordings.ids[i]}' has {lengths[i]} rows, fewer "
             f"than window={window} ({len(short)} recordings are shorter); "
             f"use --window <= {lengths[i]} or remove the short recordings"
         )
@@ -212,31 +222,44 @@ def _split_by_blocks(
 ) -> SplitPlan:
     """Cut recordings into blocks of one label, deal each class's blocks to the splits, merge
     neighbours."""
+    segments = contiguous_segments(recordings)
+    plan = deal_blocks(recordings, segments, window, fractions, rng, n_blocks)
+    return SplitPlan("blocks", plan)
+
+
+def deal_blocks(
+    recordings: Recordings,
+    segments: np.ndarray,
+    window: int,
+    fractions,
+    rng: np.random.Generator,
+    n_blocks: int,
+) -> dict[str, np.ndarray]:
+    """The unbroken row ranges ``segments`` cut into blocks of one label, each class's blocks
+    dealt to the splits by ``fractions`` and neighbours of one split merged."""
     n_active = sum(f > 0 for f in fractions)
     classes, codes = unique_labels(recordings.labels)
-    segments = contiguous_segments(recordings)
-    blocks = np.concatenate([_segment_blocks(codes, a, b, n_blocks, window) for a, b in segments])
+    blocks = np.concatenate([segment_blocks(codes, a, b, n_blocks, window) for a, b in segments])
     main = codes[blocks[:, 0]]  # every block holds one label
     assignment = np.empty(len(blocks), dtype=np.int64)
     for k, cls in enumerate(classes):
         members = np.flatnonzero(main == k)
         if len(members) < n_active:
             raise DataError(
-                f"{_name(recordings)}: class '{cls}' has too few windows for the requested "
+                f"{name_of(recordings)}: class '{cls}' has too few windows for the requested "
                 f"splits ({len(members)} block(s) of >= {window} rows for {n_active} splits); "
                 "use a smaller --window, more data, or fewer splits (e.g. --split 0.8,0.2,0)"
             )
         members = rng.permutation(members)
         assignment[members] = np.repeat(np.arange(3), allocate(len(members), fractions))
-    plan = {}
-    for s, name in enumerate(SPLITS):
-        mine = blocks[assignment == s]
-        plan[name] = _merge_adjacent(mine, recordings)
+    plan = {
+        name: merge_adjacent(blocks[assignment == s], recordings) for s, name in enumerate(SPLITS)
+    }
     logger.info("split by blocks: %d blocks of <= %d per recording", len(blocks), n_blocks)
-    return SplitPlan("blocks", plan)
+    return plan
 
 
-def _segment_blocks(codes: np.ndarray, a: int, b: int, n_blocks: int, window: int) -> np.ndarray:
+def segment_blocks(codes: np.ndarray, a: int, b: int, n_blocks: int, window: int) -> np.ndarray:
     """``(n_blocks, 2)`` blocks of the unbroken run of rows ``[a, b)``, each of one label.
 
     A run of one label is cut into ``n_blocks`` equal blocks (fewer if they would be shorter
@@ -264,7 +287,7 @@ def _segment_blocks(codes: np.ndarray, a: int, b: int, n_blocks: int, window: in
     return blocks[np.argsort(blocks[:, 0], kind="stable")]
 
 
-def _merge_adjacent(segments: np.ndarray, recordings: Recordings) -> np.ndarray:
+def merge_adjacent(segments: np.ndarray, recordings: Recordings) -> np.ndarray:
     """Merge ranges that touch and lie in the same unbroken run of a recording."""
     if len(segments) == 0:
         return segments.reshape(0, 2)
@@ -286,71 +309,10 @@ def _check_plan(recordings, plan, window, stride, fractions, label_rule, classes
         for cls in classes:
             if cls not in have:
                 raise DataError(
-                    f"{_name(recordings)}: class '{cls}' has too few windows for the requested "
+                    f"{name_of(recordings)}: class '{cls}' has too few windows for the requested "
                     f"splits (none in {name}); use a smaller --window or --stride, more data, "
                     "or larger fractions"
                 )
-
-
-# ----------------------------------------------------------------------------- folds
-
-
-def grouped_kfold(
-    recordings: Recordings,
-    window: int,
-    stride: int,
-    n_folds: int = 5,
-    *,
-    seed: int = 0,
-    label_rule: LabelRule = "drop",
-) -> list[tuple[Windows, Windows]]:
-    """Leak-free k-fold cross-validation: ``(train, test)`` windows per fold.
-
-    Folds hold whole recordings when every class has at least ``n_folds`` recordings
-    (scikit-learn's ``StratifiedGroupKFold``); otherwise every recording is cut into
-    ``n_folds`` contiguous blocks and fold ``k`` tests on one block of each recording.
-    """
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    check_window(window, stride)
-    if n_folds < 2:
-        raise DataError(f"n_folds={n_folds}; cross-validation needs 2 or more, use n_folds >= 2")
-    _check_lengths(recordings, window, stride)
-    whole = make_windows(recordings, window, stride, label_rule=label_rule)
-    groups = whole.recording
-    per_class = [len(np.unique(groups[whole.y == c])) for c in np.unique(whole.y)]
-    rng = np.random.default_rng(seed)
-    if min(per_class) >= n_folds:
-        cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        return [
-            (whole.subset(tr), whole.subset(te))
-            for tr, te in cv.split(np.zeros(len(whole)), whole.y, groups)
-        ]
-    folds = []
-    block_of = []  # per run: (edges, permutation of folds)
-    for a, b in contiguous_segments(recordings):
-        if b - a < n_folds * window:
-            raise DataError(
-                f"{_name(recordings)}: a recording of {b - a} rows is too short for "
-                f"{n_folds} folds of window={window}; use fewer folds or a smaller window"
-            )
-        edges = np.linspace(a, b, n_folds + 1).round().astype(np.int64)
-        block_of.append((edges, rng.permutation(n_folds)))
-    for k in range(n_folds):
-        test, train = [], []
-        for edges, perm in block_of:
-            for j in range(n_folds):
-                (test if perm[j] == k else train).append((edges[j], edges[j + 1]))
-        train_seg = _merge_adjacent(np.array(train), recordings)
-        folds.append(
-            (
-                make_windows(recordings, window, stride, segments=train_seg, label_rule=label_rule),
-                make_windows(
-                    recordings, window, stride, segments=np.array(test), label_rule=label_rule
-                ),
-            )
-        )
-    return folds
 
 
 # ----------------------------------------------------------------------------- cases

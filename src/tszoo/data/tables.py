@@ -17,6 +17,7 @@ import pandas as pd
 from tszoo.data.columns import (
     check_classes,
     check_finite,
+    id_column,
     label_values,
     missing_labels,
     nothing_left_error,
@@ -41,6 +42,7 @@ def load_table(
     group: str | None = None,
     nan: NanPolicy = "error",
     labelled: bool = True,
+    split_by: str | None = None,
 ) -> Recordings:
     """Load a long-format CSV or Parquet table into :class:`Recordings`.
 
@@ -63,16 +65,26 @@ def load_table(
     labelled : bool
         False for data to predict: a label column is optional, kept out of the channels
         and otherwise ignored (every row gets the label 0).
+    split_by : str, optional
+        The column whose values never straddle two splits (subject, machine, site): each
+        recording holds one value of it, so its rows are cut into recordings by it too
+        (and by ``group`` inside it), and ``Recordings.split_groups`` gives each one's.
     """
     path = Path(path)
     df, lines = read_table(path)
     where = f"{path.name}"
     df.columns = [str(c) for c in df.columns]
     cols = table_columns(
-        where, df, label=label, time=time, channels=channels, group=group, labelled=labelled
-    )
+        where, df, label=label, time=time, channels=channels, group=group, labelled=labelled,
+        split_by=split_by,
+    )  # fmt: skip
     label_col, channel_cols = cols.label, cols.channels
+    split_values = None
+    if split_by is not None:
+        split_values = id_column(where, df[split_by], split_by, lines, role="split-by")
+        del df[split_by]
     values, time_values, groups = table_arrays(where, df, cols, lines, release=True)
+    groups = _recording_key(groups, split_values)
     label_column = df[label_col] if labelled else None
     n_rows = len(df)
     del df  # the channels are in `values` now: let the table's columns go
@@ -92,6 +104,7 @@ def load_table(
             values, labels, source_rows = values[order], labels[order], source_rows[order]
             missing_label = missing_label[order]
             groups = groups[order]
+            split_values = None if split_values is None else split_values[order]
             time_values = None if time_values is None else time_values[order]
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         ids = [str(g) for g in groups[starts]]
@@ -105,6 +118,7 @@ def load_table(
         ids = ["0"]
     bounds = np.r_[starts, len(values)].astype(np.int64)
     breaks = np.zeros(0, dtype=np.int64)
+    split_groups = None if split_values is None else [str(v) for v in split_values[starts]]
 
     # 2. missing values
     bad = ~np.isfinite(values)
@@ -124,6 +138,8 @@ def load_table(
         new_bounds = np.r_[0, np.cumsum([keep[a:b].sum() for a, b in itertools.pairwise(bounds)])]
         nonempty = np.diff(new_bounds) > 0
         ids = [i for i, ok in zip(ids, nonempty) if ok]
+        if split_groups is not None:
+            split_groups = [g for g, ok in zip(split_groups, nonempty) if ok]
         bounds = np.r_[0, new_bounds[1:][nonempty]].astype(np.int64)
         values, labels, source_rows = values[keep], labels[keep], source_rows[keep]
         time_values = None if time_values is None else time_values[keep]
@@ -138,6 +154,8 @@ def load_table(
         time=time_values,
         source=str(path),
         breaks=breaks.astype(np.int64),
+        split_groups=split_groups,
+        split_by=split_by,
     )
     if labelled:
         check_classes(where, recordings.classes, label_col)
@@ -150,6 +168,22 @@ def load_table(
         len(recordings.classes),
     )
     return recordings
+
+
+def _recording_key(groups: np.ndarray | None, split_values: np.ndarray | None):
+    """What cuts rows into recordings: the group, the split-group, or both.
+
+    A group id that appears under two split-groups (session ``s1`` of every subject, say)
+    names two recordings, ``<split-group>/<group>``; otherwise the group id alone.
+    """
+    if split_values is None:
+        return groups
+    if groups is None:
+        return split_values
+    pairs = pd.DataFrame({"s": split_values, "g": groups}).drop_duplicates()
+    if not pairs["g"].duplicated().any():
+        return groups
+    return np.char.add(np.char.add(split_values.astype(str), "/"), groups.astype(str))
 
 
 def _time_restarts(

@@ -42,6 +42,10 @@ def check_window(window: int, stride: int) -> None:
             )
 
 
+# the columns of a window's provenance and of windows.csv besides a split-group column
+PROVENANCE = ("recording", "start_row", "end_row", "split", "label", "fold")
+
+
 @dataclass
 class Windows:
     """Fixed-length windows over :class:`Recordings`, kept as row offsets.
@@ -105,16 +109,18 @@ class Windows:
         return np.cumsum(delta[:-1], dtype=np.int32) > 0
 
     def provenance(self) -> pd.DataFrame:
-        """One row per window: ``recording, start_row, end_row, label`` in source-file rows."""
-        src = self.recordings.source_rows
-        return pd.DataFrame(
-            {
-                "recording": np.asarray(self.recordings.ids, dtype=object)[self.recording],
-                "start_row": src[self.starts],
-                "end_row": src[self.starts + self.window - 1] + 1,
-                "label": self.y,
-            }
-        )
+        """One row per window: ``recording, start_row, end_row, label`` in source-file rows,
+        with the split-group column after ``recording`` when the data has one."""
+        rec = self.recordings
+        src = rec.source_rows
+        columns = {"recording": np.asarray(rec.ids, dtype=object)[self.recording]}
+        if rec.split_groups is not None:  # the subject (say) of each window, under its name
+            name = rec.split_by if rec.split_by not in PROVENANCE else f"{rec.split_by}_group"
+            columns[name] = np.asarray(rec.split_groups, dtype=object)[self.recording]
+        columns["start_row"] = src[self.starts]
+        columns["end_row"] = src[self.starts + self.window - 1] + 1
+        columns["label"] = self.y
+        return pd.DataFrame(columns)
 
 
 class WindowArray:

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tszoo.data import Cases, Recordings, grouped_kfold, load_bundled, plan_split, split_cases
+from tszoo.data import Cases, Recordings, load_bundled, plan_split, split_cases
 from tszoo.data.containers import CaseDataset
 from tszoo.data.splits import SPLITS, allocate
 from tszoo.errors import DataError
@@ -175,31 +175,6 @@ def test_property_no_row_in_two_splits_and_windows_match_rows(case):
                 assert (window_labels == row.label).all()
             elif rule == "last":
                 assert window_labels[-1] == row.label
-
-
-# ----------------------------------------------------------------------------- folds
-
-
-def test_grouped_kfold_by_recordings(recordings_factory):
-    rec = recordings_factory([60] * 10)  # 5 recordings per class
-    folds = grouped_kfold(rec, 10, 5, n_folds=5, seed=0)
-    tested = set()
-    for train, test in folds:
-        assert not set(train.recording.tolist()) & set(test.recording.tolist())
-        tested |= set(test.recording.tolist())
-    assert tested == set(range(10))
-
-
-def test_grouped_kfold_by_blocks(four_recordings):
-    folds = grouped_kfold(four_recordings, 10, 5, n_folds=4, seed=0)
-    assert len(folds) == 4
-    test_rows = [rows_of(test) for _, test in folds]
-    for (train, test), rows in zip(folds, test_rows):
-        assert not rows_of(train) & rows
-        assert set(test.y.tolist()) == {0, 1}
-    for i in range(4):
-        for j in range(i + 1, 4):
-            assert not test_rows[i] & test_rows[j]
 
 
 # ----------------------------------------------------------------------------- cases
