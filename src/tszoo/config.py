@@ -53,6 +53,8 @@ class DataConfig(BaseModel):
     label: str | None = None
     time: str | None = None
     group: str | None = None
+    split_by: str | None = None  # whole values of this column (subjects) never straddle splits
+    cv: int | Literal["loo"] | None = None  # folds of cross-validation over groups, or loo
     channels: list[str] | None = None
     nan: Literal["error", "drop", "interpolate"] = "error"
     label_rule: Literal["drop", "last", "majority"] = "drop"

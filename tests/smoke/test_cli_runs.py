@@ -193,7 +193,7 @@ def test_the_same_command_twice_gives_the_same_scores(csv_path, compare_run: Pat
 def test_compare_writes_per_class_scores_confusion_and_examples(compare_run: Path):
     per_class = pd.read_csv(compare_run / "per_class.csv")
     assert list(per_class.columns) == [
-        "dataset", "model", "seed", "class", "precision", "recall", "f1", "support"
+        "dataset", "model", "seed", "fold", "class", "precision", "recall", "f1", "support"
     ]  # fmt: skip
     assert len(per_class) == 4 * 2  # 4 cells x 2 classes
     confusion = pd.read_csv(compare_run / "confusion.csv")

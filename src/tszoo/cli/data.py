@@ -65,7 +65,9 @@ def prepare(
     debug: Debug = False,
 ) -> None:
     """Load data, cut windows and split them leak-free; show what went where."""
-    from tszoo.data.pipeline import SPLIT_MODES, prepare_splits
+    import pandas as pd
+
+    from tszoo.data.pipeline import SPLIT_MODES, prepare_folds, prepare_splits
     from tszoo.io import write_csv_new
 
     def work():
@@ -76,26 +78,44 @@ def prepare(
             raise TszooError("--data: give a CSV/Parquet/.ts file or a bundled dataset name")
         if out is not None and out.exists():
             raise TszooError(f"{out} already exists; choose a new --out file")
-        splits = prepare_splits(**resolve_data(None, given).to_options(), seed=seed)
+        data = resolve_data(None, given).to_options()
+        if data["cv"] is None:
+            folds = [prepare_splits(**data, seed=seed)]
+        else:
+            folds = prepare_folds(**data, seed=seed)
         if out is not None:
-            write_csv_new(splits.windows_table(), out)
-        return splits
+            write_csv_new(pd.concat([f.windows_table() for f in folds], ignore_index=True), out)
+        return folds
 
-    splits = run(work, quiet=quiet, debug=debug)
-    summary = splits.summary()
+    folds = run(work, quiet=quiet, debug=debug)
+    splits = folds[0]
     unit = "windows" if splits.window else "cases"
     how = SPLIT_MODES[splits.mode]
-    console.print(f"[bold]{escape(splits.name)}[/]: {unit} per class and split ({how})")
-    table = Table()
-    table.add_column("class")
-    for col in summary.columns:
-        table.add_column(col, justify="right")
-    for cls, row in summary.iterrows():
-        table.add_row(str(cls), *(str(v) for v in row))
-    table.add_row("[bold]total", *(f"[bold]{v}" for v in summary.sum()))
-    console.print(table)
+    if splits.fold is None:
+        console.print(f"[bold]{escape(splits.name)}[/]: {unit} per class and split ({how})")
+        _print_counts("class", splits.summary())
+    else:
+        console.print(
+            f"[bold]{escape(splits.name)}[/]: {len(folds)} folds, {unit} per split ({how})"
+        )
+        counts = pd.DataFrame(
+            [f.summary().sum() for f in folds], index=[f.fold_name for f in folds]
+        )
+        _print_counts("fold tests", counts)
     if out is not None:
         console.print(f"wrote {out}")
+
+
+def _print_counts(first: str, counts) -> None:
+    table = Table()
+    table.add_column(first)
+    for col in counts.columns:
+        table.add_column(col, justify="right")
+    for name, row in counts.iterrows():
+        table.add_row(escape(str(name)), *(str(v) for v in row))
+    if first == "class":
+        table.add_row("[bold]total", *(f"[bold]{v}" for v in counts.sum()))
+    console.print(table)
 
 
 @app.command()

@@ -88,6 +88,17 @@ class DataOptions:
     label: Annotated[str | None, typer.Option(help="Label column.")] = None
     time: TimeOpt = None
     group: GroupOpt = None
+    split_by: Annotated[
+        str | None,
+        typer.Option(help="Column whose values never straddle two splits (subject, machine)."),
+    ] = None
+    cv: Annotated[
+        str | None,
+        typer.Option(
+            help="Cross-validate over groups: K folds, or loo (leave one group out); "
+            "each fold is a cell like a seed."
+        ),
+    ] = None
     channels: Annotated[str | None, typer.Option(help="Channel columns, comma-separated.")] = None
     nan: NanOpt = None
     label_rule: Annotated[
@@ -108,6 +119,8 @@ class DataOptions:
             "time": self.time,
             "channels": parse_list(self.channels),
             "group": self.group,
+            "split_by": self.split_by,
+            "cv": parse_cv(self.cv),
             "nan": self.nan,
             "window": self.window,
             "stride": self.stride,
@@ -162,6 +175,19 @@ def check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> No
 
 def parse_list(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def parse_cv(text: str | None) -> int | str | None:
+    """``--cv``: ``loo`` or a number of folds (checked where the folds are made)."""
+    if text is None or text.strip() == "loo":
+        return None if text is None else "loo"
+    try:
+        return int(text)
+    except ValueError:
+        raise TszooError(
+            f"--cv {text!r}: expected a number of folds of at least 2 or 'loo' "
+            "(leave one group out); use e.g. --cv 5"
+        ) from None
 
 
 def parse_fractions(text: str) -> list[float]:

@@ -59,21 +59,44 @@ def _show_outcome(done: tuple) -> None:
     from tszoo.evaluation.experiment import METRICS
 
     outcome, report_path = done
-    table = Table(title="Test-split results")
-    headers = {"accuracy": "acc", "balanced_accuracy": "bal acc", "precision_macro": "prec"}
-    headers |= {"recall_macro": "recall"}
-    headers |= {"f1_macro": "F1", "fit_seconds": "fit s"}
-    cols = ["model", "seed", *METRICS, "fit_seconds", "epochs"]
-    for col in cols:
-        if col == "model":
-            table.add_column(col, no_wrap=True, min_width=len(max(outcome.results.model, key=len)))
-        else:
-            table.add_column(headers.get(col, col), justify="right")
-    for row in outcome.results.to_dict("records"):
-        table.add_row(*(_cell_text(row[c]) for c in cols))
+    results = outcome.results
+    if "fold" in results and results["fold"].notna().any():
+        table = _fold_summary(results)
+    else:
+        table = Table(title="Test-split results")
+        headers = {"accuracy": "acc", "balanced_accuracy": "bal acc", "precision_macro": "prec"}
+        headers |= {"recall_macro": "recall"}
+        headers |= {"f1_macro": "F1", "fit_seconds": "fit s"}
+        cols = ["model", "seed", *METRICS, "fit_seconds", "epochs"]
+        for col in cols:
+            if col == "model":
+                table.add_column(col, no_wrap=True, min_width=len(max(results.model, key=len)))
+            else:
+                table.add_column(headers.get(col, col), justify="right")
+        for row in results.to_dict("records"):
+            table.add_row(*(_cell_text(row[c]) for c in cols))
     console.print(table)
     console.print(f"run directory: {outcome.run_dir}")
     console.print(f"report: {report_path}")
+
+
+def _fold_summary(results) -> Table:
+    """A cross-validated run in one row per model: mean ± std over seeds and folds (every
+    fold's row is in results.csv and the report)."""
+    from tszoo.evaluation.metrics import summarise
+
+    summary = summarise(results)
+    table = Table(title="Test-split results, mean ± std over seeds and folds")
+    table.add_column("model", no_wrap=True, min_width=len(max(results.model, key=len)))
+    columns = {"accuracy": "acc", "balanced_accuracy": "bal acc", "f1_macro": "F1"}
+    for header in ("seeds", "folds", *columns.values()):
+        table.add_column(header, justify="right")
+    for row in summary.to_dict("records"):
+        scores = [
+            f"{row[f'{m}_mean']:.3f} ± {row[f'{m}_std']:.3f}".replace(" ± nan", "") for m in columns
+        ]
+        table.add_row(row["model"], str(row["n_seeds"]), str(row["n_folds"]), *scores)
+    return table
 
 
 def _cell_text(value) -> str:

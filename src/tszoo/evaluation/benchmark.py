@@ -21,9 +21,8 @@ import pandas as pd
 import yaml
 
 from tszoo.config import check_params, model_defaults, read_yaml, resolve_data
-from tszoo.data.pipeline import prepare_splits
 from tszoo.errors import TszooError
-from tszoo.evaluation.cells import CellOutcome, CellTask
+from tszoo.evaluation.cells import CellOutcome, CellTask, load_folds
 from tszoo.evaluation.engine import CellsFailed, failed_message, run_cells
 from tszoo.evaluation.executors import check_executor, dask_client
 from tszoo.evaluation.progress import Progress
@@ -159,15 +158,18 @@ def read_grid_file(path: str | Path) -> dict[str, Any]:
     return {k: raw[k] for k in GRID_KEYS if raw.get(k) is not None}
 
 
-def dataset_names(grid: BenchmarkGrid) -> dict[str, str]:
-    """Name -> source of each dataset, loading and splitting each once to check it.
+def dataset_names(grid: BenchmarkGrid) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Name -> source of each dataset, and the folds of each (under ``cv``), loading and
+    splitting each once to check it.
 
     The name is the one in ``results.csv``: a bundled dataset's own name, else the file's.
     A file's source becomes an absolute path, so workers started elsewhere find it.
     """
     names: dict[str, str] = {}
+    folds: dict[str, list[str]] = {}
     for source in grid.datasets:
-        splits = prepare_splits(source, seed=grid.seeds[0], **grid.split_options())
+        parts = load_folds(source, grid.seeds[0], grid.split_options())
+        splits = parts[0]
         if splits.name in names:
             raise TszooError(
                 f"--datasets: '{names[splits.name]}' and '{source}' are both named "
@@ -175,7 +177,9 @@ def dataset_names(grid: BenchmarkGrid) -> dict[str, str]:
             )
         path = Path(source)
         names[splits.name] = str(path.resolve()) if path.exists() else source
-    return names
+        if splits.fold is not None:
+            folds[splits.name] = [f.fold_name for f in parts]
+    return names, folds
 
 
 # -- running a grid -------------------------------------------------------------------------
@@ -233,11 +237,11 @@ def run_benchmark(
     grid = resolve_grid(datasets, models, seeds, params, data)
     check_executor(workers, scheduler)
     check_run_dir(out)
-    names = dataset_names(grid)
+    names, folds = dataset_names(grid)
     with dask_client(scheduler, connect_timeout) as client:
         layout = RunLayout(create_run_dir("benchmark", out))
         write_atomic(layout.config, grid.to_yaml())
-        manifest = Manifest(seeds=grid.seeds)
+        manifest = Manifest(seeds=grid.seeds, folds=folds)
         return _execute(layout, grid, names, manifest, workers, client, progress)
 
 
@@ -257,8 +261,9 @@ def resume_benchmark(
     layout = RunLayout(Path(run_dir))
     grid = read_grid(layout.root)
     check_executor(workers, scheduler)
-    names = dataset_names(grid)
+    names, folds = dataset_names(grid)
     manifest = Manifest.read(layout)
+    manifest.folds = folds
     manifest.resumed_utc = [*manifest.resumed_utc, utc_now()]
     with dask_client(scheduler, connect_timeout) as client:
         return _execute(layout, grid, names, manifest, workers, client, progress)
@@ -275,8 +280,10 @@ def _execute(
 ) -> BenchmarkOutcome:
     options = grid.split_options()
     tasks = [
-        CellTask(Cell(name, model, seed), source, grid.params[model], options)
-        for name, source in names.items() for seed in grid.seeds for model in grid.models
+        CellTask(Cell(name, model, seed, fold), source, grid.params[model], options)
+        for name, source in names.items() for seed in grid.seeds
+        for fold in (range(len(manifest.folds[name])) if name in manifest.folds else [None])
+        for model in grid.models
     ]  # fmt: skip
     manifest.datasets, manifest.models = names, grid.models
     manifest.versions |= {name: _version(name) for name in EXTRA_VERSIONS}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tszoo.data.pipeline import DataSplits, prepare_splits
+from tszoo.data.pipeline import DataSplits, prepare_folds, prepare_splits
 from tszoo.evaluation.experiment import fit_and_score, save_cell
 from tszoo.evaluation.progress import EpochEvents
 from tszoo.runs import Cell, RunLayout
@@ -61,17 +61,27 @@ class CellOutcome:
     seconds: float = 0.0
 
 
-_SPLITS: dict[str, DataSplits] = {}  # the last split this process prepared
+_SPLITS: dict[str, list[DataSplits]] = {}  # the last splits this process prepared
 
 
-def load_splits(source: str, seed: int, options: dict[str, Any]) -> DataSplits:
-    """``prepare_splits(source, seed=seed, **options)``, reusing this process's last one,
-    so the models of one seed load and split their data once."""
+def load_folds(source: str, seed: int, options: dict[str, Any]) -> list[DataSplits]:
+    """The splits of every fold of ``source`` (one, without ``options["cv"]``), reusing
+    this process's last ones, so the models of one seed load and split their data once."""
     key = json.dumps([source, seed, options], sort_keys=True, default=str)
     if key not in _SPLITS:
         _SPLITS.clear()
-        _SPLITS[key] = prepare_splits(source, seed=seed, **options)
+        if options.get("cv") is None:
+            _SPLITS[key] = [prepare_splits(source, seed=seed, **options)]
+        else:
+            _SPLITS[key] = prepare_folds(source, seed=seed, **options)
     return _SPLITS[key]
+
+
+def load_splits(
+    source: str, seed: int, options: dict[str, Any], fold: int | None = None
+) -> DataSplits:
+    """The splits of one fold (or the one split) of ``source`` on ``seed``."""
+    return load_folds(source, seed, options)[fold or 0]
 
 
 def forget_splits() -> None:
@@ -85,15 +95,15 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
     where = {"host": socket.gethostname(), "pid": os.getpid()}
     cell = task.cell
     try:
-        splits = load_splits(task.source, cell.seed, task.options)
+        splits = load_splits(task.source, cell.seed, task.options, cell.fold)
         logger.info("fitting %s", cell)
         result = fit_and_score(cell.model, task.params, splits, cell.seed, callbacks=callbacks)
         if task.save_to is not None:
             layout = RunLayout(Path(task.save_to))
-            target = layout.model_dir(cell.model, cell.seed, single=task.single)
+            target = layout.model_dir(cell.model, cell.seed, cell.fold, single=task.single)
             if target.exists():  # left by a run stopped after saving the model, before its rows
                 shutil.rmtree(target)
-            save_cell(layout, target, cell.model, cell.seed, result)
+            save_cell(layout, target, cell, result)
     except Exception as exc:
         logger.debug("%s failed:\n%s", cell, traceback.format_exc())
         error = f"{type(exc).__name__}: {exc}"
@@ -117,7 +127,8 @@ def run_cell_alone(task: CellTask) -> CellOutcome:
     _keep_loky_worker()
     callbacks = None
     if task.events is not None:
-        label = f"{task.cell.model} seed {task.cell.seed}"
+        fold = "" if task.cell.fold is None else f" fold {task.cell.fold}"
+        label = f"{task.cell.model} seed {task.cell.seed}{fold}"
         callbacks = [EpochEvents(task.events, label)]
     return run_cell(task, callbacks)
 

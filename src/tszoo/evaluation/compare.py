@@ -17,7 +17,7 @@ import pandas as pd
 from tszoo.config import ExperimentConfig, dump_config, load_config
 from tszoo.data.pipeline import SPLIT_MODES
 from tszoo.errors import TszooError
-from tszoo.evaluation.cells import CellOutcome, CellTask, load_splits
+from tszoo.evaluation.cells import CellOutcome, CellTask, load_folds
 from tszoo.evaluation.engine import CellsFailed, failed_message, run_cells
 from tszoo.evaluation.executors import check_executor
 from tszoo.evaluation.experiment import save_examples
@@ -96,18 +96,22 @@ def _start(
     check_executor(workers, None)
     check_run_dir(out)
     source, options = _split_options(config)
-    splits = load_splits(source, config.seeds[0], options)
+    folds = load_folds(source, config.seeds[0], options)
+    splits = folds[0]
     # 2. the run directory, its resolved config, windows and a manifest marked running
     layout = RunLayout(create_run_dir(command, out))
     config = config.model_copy(update={"command": command})
     write_atomic(layout.config, dump_config(config))
-    cols = ["recording", "start_row", "end_row", "split", "label"]
-    write_table(layout.windows, splits.windows_table()[cols])
+    write_table(layout.windows, pd.concat([f.windows_table() for f in folds], ignore_index=True))
     save_examples(layout.examples, splits)
+    mode = f"{splits.mode}: {SPLIT_MODES[splits.mode]}"
+    if splits.fold is not None:
+        mode += f"; {len(folds)} folds ({'leave one out' if options['cv'] == 'loo' else 'K-fold'})"
     manifest = Manifest(
         seeds=config.seeds,
-        split_mode=f"{splits.mode}: {SPLIT_MODES[splits.mode]}",
+        split_mode=mode,
         datasets={splits.name: source},
+        folds={splits.name: [f.fold_name for f in folds]} if splits.fold is not None else {},
     )
     return _execute(config, layout, manifest, progress, workers)
 
@@ -123,11 +127,14 @@ def _execute(
     source, options = _split_options(config)
     # the dataset's name in results.csv: the manifest's, else (a run from before it was
     # recorded) from loading the data, as _start just did
-    name = next(iter(manifest.datasets), None) or load_splits(source, config.seeds[0], options).name
+    name = (
+        next(iter(manifest.datasets), None) or load_folds(source, config.seeds[0], options)[0].name
+    )
     models = config.models or []
+    folds = range(len(manifest.folds[name])) if name in manifest.folds else [None]
     tasks = [
         CellTask(
-            Cell(name, model, seed),
+            Cell(name, model, seed, fold),
             source,
             config.params.get(model, {}),
             options,
@@ -135,6 +142,7 @@ def _execute(
             single=command == "train",
         )
         for seed in config.seeds
+        for fold in folds
         for model in models
     ]
     manifest.datasets, manifest.models = {name: source}, models

@@ -23,7 +23,7 @@ from tszoo.evaluation.executors import choose_executor
 from tszoo.evaluation.experiment import CONFUSION_COLUMNS, PER_CLASS_COLUMNS, RESULT_COLUMNS
 from tszoo.evaluation.progress import Progress
 from tszoo.models.registry import model_tags
-from tszoo.runs import Cell, FailedCell, Manifest, RunLayout, RunSession, write_table
+from tszoo.runs import Cell, FailedCell, Manifest, RunLayout, RunSession, cells_of, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def run_cells(
     progress = progress or Progress()
     order = {task.cell: i for i, task in enumerate(tasks)}
     tables = read_tables(layout)
-    done = set(_cells_of(tables["results.csv"]))
+    done = set(cells_of(tables["results.csv"]))
     todo = [task for task in tasks if task.cell not in done]
     executor = choose_executor(workers, client, progress, len(todo))
     if executor.kind != "in-process":
@@ -115,7 +115,7 @@ def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) ->
     else:
         for name in COLUMNS:  # results.csv last
             table = pd.concat([tables[name], pd.DataFrame(done.rows[name])], ignore_index=True)
-            rank = [order.get(c, len(order)) for c in _cells_of(table)]
+            rank = [order.get(c, len(order)) for c in cells_of(table)]
             table = table.iloc[pd.Series(rank).argsort(kind="stable")].reset_index(drop=True)
             tables[name] = table
             write_table(session.layout.table(name), table)
@@ -142,17 +142,12 @@ def read_tables(layout: RunLayout) -> dict[str, pd.DataFrame]:
             if path.exists()
             else pd.DataFrame(columns=list(columns))
         )
-    done = set(_cells_of(tables["results.csv"]))
+    done = set(cells_of(tables["results.csv"]))
     for name in ("per_class.csv", "confusion.csv"):
         table = tables[name]
-        keep = [cell in done for cell in _cells_of(table)]
+        keep = [cell in done for cell in cells_of(table)]
         tables[name] = table[keep].reset_index(drop=True)
     return tables
-
-
-def _cells_of(table: pd.DataFrame) -> list[Cell]:
-    columns = (table["dataset"].astype(str), table["model"].astype(str), table["seed"])
-    return [Cell(d, m, int(s)) for d, m, s in zip(*columns, strict=True)]
 
 
 def read_results(layout: RunLayout) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from tszoo.data.pipeline import DataSplits
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
 from tszoo.models import make_model, save_model
 from tszoo.models.registry import get_model_class, model_tags
-from tszoo.runs import RunLayout, write_npz, write_table
+from tszoo.runs import Cell, RunLayout, write_npz, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ RESULT_COLUMNS = (
     "dataset",
     "model",
     "seed",
+    "fold",
     *METRICS,
     "fit_seconds",
     "predict_seconds",
@@ -38,8 +39,10 @@ RESULT_COLUMNS = (
     "n_fit",
     "epochs",
 )
-PER_CLASS_COLUMNS = ("dataset", "model", "seed", "class", "precision", "recall", "f1", "support")
-CONFUSION_COLUMNS = ("dataset", "model", "seed", "true", "predicted", "count")
+PER_CLASS_COLUMNS = (
+    "dataset", "model", "seed", "fold", "class", "precision", "recall", "f1", "support",
+)  # fmt: skip
+CONFUSION_COLUMNS = ("dataset", "model", "seed", "fold", "true", "predicted", "count")
 ATTENTION_EXAMPLES = 2  # test windows per class drawn in the report's attention maps
 
 
@@ -99,7 +102,8 @@ def fit_and_score(
 
     # 3. score: the results row, per-class scores and the confusion matrix
     scores = score(y_test, y_pred, splits.classes)
-    keys = {"dataset": splits.name, "model": name, "seed": seed}
+    fold = "" if splits.fold is None else splits.fold  # empty without cross-validation
+    keys = {"dataset": splits.name, "model": name, "seed": seed, "fold": fold}
     row = {
         **keys,
         **{m: scores[m] for m in METRICS},
@@ -126,16 +130,17 @@ def fit_and_score(
     )
 
 
-def save_cell(layout: RunLayout, target: Path, name: str, seed: int, result: CellResult) -> None:
+def save_cell(layout: RunLayout, target: Path, cell: Cell, result: CellResult) -> None:
     """Write a cell's predictions, history, attention examples and its model into
     ``target`` (with the normalisation it was fitted with)."""
     splits = result.splits
     model = result.model
-    write_table(layout.predictions(name, seed), result.predictions)
+    name, seed, fold = cell.model, cell.seed, cell.fold
+    write_table(layout.predictions(name, seed, fold), result.predictions)
     if model_tags(name).get("deep"):
-        write_table(layout.history(name, seed), pd.DataFrame(model.history_.to_list()))
+        write_table(layout.history(name, seed, fold), pd.DataFrame(model.history_.to_list()))
     if model_tags(name).get("attention"):
-        save_attention(layout.attention(name, seed), model, splits)
+        save_attention(layout.attention(name, seed, fold), model, splits)
     metadata = {
         "channels": list(splits.channels),
         "window": splits.window,
@@ -143,6 +148,7 @@ def save_cell(layout: RunLayout, target: Path, name: str, seed: int, result: Cel
         "normalisation": splits.normalizer.to_dict(),
         "classes": np.asarray(splits.classes).tolist(),
         "seed": seed,
+        **({} if fold is None else {"fold": fold}),
     }
     save_model(model, target, name=name, metadata=metadata)
 

@@ -75,20 +75,22 @@ SUMMARY_METRICS = (
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds, one row per model.
+    """Mean and standard deviation over seeds (and folds), one row per model.
 
     Parameters
     ----------
     results : DataFrame
-        One row per model x seed with ``model`` and the columns of ``SUMMARY_METRICS``.
+        One row per model x seed (x fold) with ``model`` and the columns of
+        ``SUMMARY_METRICS``.
 
     Returns
     -------
     DataFrame
-        ``model, n_seeds, <metric>_mean, <metric>_std`` for each metric, best mean accuracy
-        first. The standard deviation is the sample one (ddof=1); NaN with one seed.
+        ``model, n_seeds, n_folds, <metric>_mean, <metric>_std`` for each metric, best mean
+        accuracy first (``n_folds`` 0 without cross-validation). The standard deviation is
+        the sample one (ddof=1) over every seed and fold; NaN with one of them.
     """
-    columns = ["model", "n_seeds"]
+    columns = ["model", "n_seeds", "n_folds"]
     columns += [f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")]
     if results.empty:
         return pd.DataFrame(columns=columns)
@@ -96,6 +98,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     results = results.assign(**dict.fromkeys(missing, np.nan)) if missing else results
     grouped = results.groupby("model", sort=False)
     table = pd.DataFrame({"n_seeds": grouped["seed"].nunique()})
+    folds = results["fold"] if "fold" in results else pd.Series(np.nan, index=results.index)
+    table["n_folds"] = folds.groupby(results["model"], sort=False).nunique()
     for metric in SUMMARY_METRICS:
         values = grouped[metric].agg(["mean", "std"])
         table[f"{metric}_mean"] = values["mean"]

@@ -24,6 +24,7 @@ from tszoo.plots.figures import (
     model_colours,
     save_png,
 )
+from tszoo.plots.folds import fold_accuracy
 from tszoo.plots.windows import (
     class_balance,
     coverage_segments,
@@ -43,6 +44,7 @@ __all__ = [
     "curve_stats",
     "example_windows",
     "fit_time_vs_accuracy",
+    "fold_accuracy",
     "metrics_heatmap",
     "model_colours",
     "per_class_metrics",

@@ -47,6 +47,10 @@ RUN_FILES = (
 
 # One line per figure: what to look at in it.
 CAPTIONS = {
+    "fold-accuracy": "Test accuracy of each model on each fold, with a dashed line at its "
+    "mean. Under --cv loo a fold is one left-out group (a mean over seeds), so a point far "
+    "below the line names the subject (or machine) the model fails on; K folds differ "
+    "between seeds, so each seed's folds are points of their own.",
     "comparison-bars": "Mean test score per model with one standard deviation over seeds: "
     "bars whose error bars overlap are not clearly different.",
     "metrics-heatmap": "Every metric of every model at once: look for a model strong on one "
@@ -154,8 +158,10 @@ def _slug(text: str) -> str:
 
 
 def _results_section(run: RunData) -> Section:
-    n_seeds = len(run.seeds)
+    n_seeds, n_folds = len(run.seeds), len(run.folds)
     over = f"over {n_seeds} seeds" if n_seeds > 1 else "on one seed"
+    if n_folds:
+        over = f"{over} and {n_folds} folds" if n_seeds > 1 else f"over {n_folds} folds, one seed"
     return Section(
         "results",
         "Results (test split)",
@@ -165,7 +171,7 @@ def _results_section(run: RunData) -> Section:
                 "Click a column header to sort."
             ),
             summary_table(summarise(run.results)),
-            "<h3>Every model and seed</h3>",
+            "<h3>Every model, seed and fold</h3>" if n_folds else "<h3>Every model and seed</h3>",
             results_table(run.results),
         ],
     )
@@ -175,7 +181,7 @@ def _pairs_section(run: RunData) -> Section | None:
     if len(run.models) < 2:
         return None
     title = "Is the difference real?"
-    if len(run.seeds) < 2:
+    if len(run.cells) <= len(run.models):  # one cell per model: no spread
         text = (
             "One seed cannot tell whether a difference between models is real: "
             "rerun compare with several seeds (for example --seeds 0,1,2,3,4)."
@@ -183,7 +189,8 @@ def _pairs_section(run: RunData) -> Section | None:
         return Section("pairs", title, [note(text)])
     text = (
         "Each pair of models by mean accuracy. A difference larger than the spread "
-        "(the two standard deviations added) means the seeds agree on which is better."
+        "(the two standard deviations added) means the seeds (and folds) agree on which is "
+        "better."
     )
     return Section("pairs", title, [note(text), pairs_table(compare_pairs(run.results))])
 
@@ -197,6 +204,11 @@ def _comparison_section(run: RunData, figures: FigureWriter) -> Section:
             ("fit-time-vs-accuracy", plots.fit_time_vs_accuracy),
         )
     ]
+    if run.folds:
+        names = run.manifest.get("folds", {}).get(str(run.results["dataset"].iloc[0]), [])
+        loo = (run.config.get("data") or {}).get("cv") == "loo"
+        make = partial(plots.fold_accuracy, run.results, names, loo=loo)
+        parts.append(figures.draw("fold-accuracy", CAPTIONS["fold-accuracy"], make))
     return Section("comparison", "Model comparison", parts)
 
 
@@ -243,7 +255,7 @@ def _attention_section(run: RunData, figures: FigureWriter) -> Section | None:
     """One attention map per model, from its first seed (the others are in attention/)."""
     parts = []
     for model in run.models:
-        cells = [cell_name(model, seed) for seed in run.seeds]
+        cells = [cell_name(c.model, c.seed, c.fold) for c in run.cells if c.model == model]
         cell = next((c for c in cells if c in run.attention), None)
         if cell is not None:
             a = run.attention[cell]

@@ -18,7 +18,7 @@ import pandas as pd
 from tszoo.config import read_yaml
 from tszoo.errors import TszooError
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
-from tszoo.runs import RunLayout, cell_name
+from tszoo.runs import RunLayout, cell_name, cells_of
 
 # Labels are strings everywhere in a report, even when the data's classes look like numbers.
 LABEL_COLUMNS = {"label": str, "prediction": str, "class": str, "true": str, "predicted": str}
@@ -76,6 +76,17 @@ class RunData:
         return sorted({int(s) for s in self.results["seed"]})
 
     @property
+    def folds(self) -> list[int]:
+        """The folds of a cross-validated run (empty without cross-validation)."""
+        return sorted({c.fold for c in self.cells if c.fold is not None})
+
+    @property
+    def cells(self) -> list:
+        """Every cell in ``results.csv``, by seed and fold."""
+        cells = cells_of(self.results.assign(dataset=""))
+        return sorted(cells, key=lambda c: (c.seed, -1 if c.fold is None else c.fold))
+
+    @property
     def classes(self) -> list[str]:
         """Class names: the examples' order where saved, then any other label, sorted."""
         known = [] if self.examples is None else [str(c) for c in self.examples["classes"]]
@@ -107,7 +118,7 @@ def load_run(run_dir: str | Path) -> RunData:
         windows=_read_csv(layout.windows, optional=True),
         histories=_read_histories(layout, results),
         examples=_read_npz(layout.examples) if layout.examples.is_file() else None,
-        attention={cell_name(m, s): _read_npz(p) for m, s, p in attention},
+        attention={cell_name(m, s, f): _read_npz(p) for m, s, f, p in attention},
     )
     run.window, run.stride = _windowing(layout, config.get("data") or {})
     # runs from before per_class.csv and confusion.csv: recompute them from predictions/
@@ -178,17 +189,19 @@ def _windowing(layout: RunLayout, data: dict[str, Any]) -> tuple[int | None, int
     return data.get("window"), data.get("stride")
 
 
-def _cells(layout: RunLayout, kind: str, results: pd.DataFrame) -> list[tuple[str, int, Path]]:
-    """``(model, seed, path)`` of each cell file of ``kind`` whose cell is in ``results``,
-    by seed. A cell stopped after writing these files but before its results row is
-    unfinished, and left out."""
-    done = set(zip(results["model"].astype(str), results["seed"].astype(int), strict=True))
-    return [(m, s, p) for m, s, p in layout.cell_files(kind) if (m, s) in done]
+def _cells(
+    layout: RunLayout, kind: str, results: pd.DataFrame
+) -> list[tuple[str, int, int | None, Path]]:
+    """``(model, seed, fold, path)`` of each cell file of ``kind`` whose cell is in
+    ``results``, by seed. A cell stopped after writing these files but before its results
+    row is unfinished, and left out."""
+    done = {(c.model, c.seed, c.fold) for c in cells_of(results.assign(dataset=""))}
+    return [(m, s, f, p) for m, s, f, p in layout.cell_files(kind) if (m, s, f) in done]
 
 
 def _read_histories(layout: RunLayout, results: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
     histories: dict[str, list[pd.DataFrame]] = {}
-    for model, _seed, path in _cells(layout, "histories", results):
+    for model, _seed, _fold, path in _cells(layout, "histories", results):
         histories.setdefault(model, []).append(_read_csv(path))
     return histories
 
@@ -198,7 +211,7 @@ def _scores_from_predictions(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-class scores and confusion counts of an older run, from its ``predictions/``."""
     cells = _cells(layout, "predictions", results)
-    tables = [(m, s, _read_csv(p)) for m, s, p in cells]
+    tables = [(m, s, _read_csv(p)) for m, s, _f, p in cells]
     if not classes:
         labels = {str(v) for _, _, t in tables for v in t["label"].dropna()}
         classes = sorted(labels)

@@ -25,6 +25,7 @@ HEADERS = {
     "fit_seconds": "fit (s)",
     "predict_seconds": "predict (s)",
     "n_seeds": "seeds",
+    "n_folds": "folds",
     "n_train": "train / val / test",
     "n_fit": "fitted on",
 }
@@ -32,8 +33,10 @@ LOWER_IS_BETTER = ("fit_seconds", "predict_seconds")
 SIZES = ("n_train", "n_val", "n_test")
 COUNTS = (
     "seed",
+    "fold",
     "epochs",
     "n_seeds",
+    "n_folds",
     "n_fit",
     *SIZES,
 )  # read back as floats when a value is missing
@@ -95,7 +98,13 @@ def number(value: object, column: str = "") -> Cell:
 
 def summary_table(summary: pd.DataFrame) -> str:
     """``summarise``'s table as ``mean ± std`` per metric, the best mean of each column bold."""
-    headers = ["model", "seeds", *(HEADERS[m] for m in SUMMARY_METRICS)]
+    folds = "n_folds" in summary and bool(summary["n_folds"].astype(float).gt(0).any())
+    headers = [
+        "model",
+        "seeds",
+        *(["folds"] if folds else []),
+        *(HEADERS[m] for m in SUMMARY_METRICS),
+    ]
     best = {}
     for metric in SUMMARY_METRICS:
         means = summary[f"{metric}_mean"].astype(float)
@@ -103,6 +112,8 @@ def summary_table(summary: pd.DataFrame) -> str:
     rows = []
     for _, row in summary.iterrows():
         cells = [Cell(str(row["model"])), number(int(row["n_seeds"]))]
+        if folds:
+            cells.append(number(int(row["n_folds"])))
         for metric in SUMMARY_METRICS:
             mean, std = float(row[f"{metric}_mean"]), float(row[f"{metric}_std"])
             text = f"{mean:.3f} ± {std:.3f}" if math.isfinite(std) else f"{mean:.3f}"
@@ -112,9 +123,11 @@ def summary_table(summary: pd.DataFrame) -> str:
 
 
 def results_table(results: pd.DataFrame) -> str:
-    """Every row of ``results.csv``, one per model x seed; split sizes in one column."""
+    """Every row of ``results.csv``, one per model x seed (x fold); split sizes in one
+    column, and no fold column without cross-validation."""
     merged = all(c in results for c in SIZES)
     columns = [c for c in results.columns if c != "dataset" or results[c].nunique() > 1]
+    columns = [c for c in columns if c != "fold" or results[c].notna().any()]
     columns = [c for c in columns if not (merged and c in SIZES[1:])]
     headers = [HEADERS.get(c, c.replace("_", " ")) for c in columns]
     rows = []

@@ -12,7 +12,7 @@ from tszoo.runs.files import (
     write_npz,
     write_table,
 )
-from tszoo.runs.layout import Cell, RunLayout, cell_name, parse_cell_name
+from tszoo.runs.layout import Cell, RunLayout, cell_name, cells_of, fold_value, parse_cell_name
 from tszoo.runs.manifest import FailedCell, Manifest
 from tszoo.runs.session import RunSession
 
@@ -23,8 +23,10 @@ __all__ = [
     "RunLayout",
     "RunSession",
     "cell_name",
+    "cells_of",
     "check_run_dir",
     "create_run_dir",
+    "fold_value",
     "parse_cell_name",
     "utc_now",
     "write_atomic",

@@ -2,43 +2,64 @@
 
 Every part of tszoo that reads or writes a run (the engine, the report, ``predict``, the
 tests' fixtures) asks a :class:`RunLayout` for a path instead of spelling it. A cell is one
-model on one seed (of one dataset, in a benchmark); its files are named ``<model>-seed<k>``.
+model on one seed (of one dataset, in a benchmark; of one fold, under cross-validation);
+its files are named ``<model>-seed<k>`` (``<model>-seed<k>-fold<f>``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-CELL_NAME = re.compile(r"^(?P<model>.+)-seed(?P<seed>-?\d+)$")
+CELL_NAME = re.compile(r"^(?P<model>.+)-seed(?P<seed>-?\d+)(-fold(?P<fold>\d+))?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Cell:
-    """One dataset x model x seed: the unit a run fits, scores and writes."""
+    """One dataset x model x seed (x fold): the unit a run fits, scores and writes."""
 
     dataset: str
     model: str
     seed: int
+    fold: int | None = None  # None: no cross-validation
 
     @property
     def name(self) -> str:
-        """The stem of the cell's files: ``<model>-seed<k>``."""
-        return cell_name(self.model, self.seed)
+        """The stem of the cell's files: ``<model>-seed<k>[-fold<f>]``."""
+        return cell_name(self.model, self.seed, self.fold)
 
     def __str__(self) -> str:
-        return f"{self.dataset} {self.model} seed {self.seed}"
+        fold = "" if self.fold is None else f" fold {self.fold}"
+        return f"{self.dataset} {self.model} seed {self.seed}{fold}"
 
 
-def cell_name(model: str, seed: int) -> str:
-    return f"{model}-seed{seed}"
+def cell_name(model: str, seed: int, fold: int | None = None) -> str:
+    return f"{model}-seed{seed}" + ("" if fold is None else f"-fold{fold}")
 
 
-def parse_cell_name(stem: str) -> tuple[str, int] | None:
-    """``(model, seed)`` of a ``<model>-seed<k>`` file stem; None for any other name."""
+def fold_value(value) -> int | None:
+    """A fold as read from a table: None for an empty cell or a table without folds."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(float(value))
+
+
+def cells_of(table) -> list[Cell]:
+    """The cell of each row of a run's table (``dataset, model, seed[, fold]`` columns)."""
+    folds = table["fold"] if "fold" in table else [None] * len(table)
+    columns = (table["dataset"].astype(str), table["model"].astype(str), table["seed"], folds)
+    return [Cell(d, m, int(s), fold_value(f)) for d, m, s, f in zip(*columns, strict=True)]
+
+
+def parse_cell_name(stem: str) -> tuple[str, int, int | None] | None:
+    """``(model, seed, fold)`` of a ``<model>-seed<k>[-fold<f>]`` file stem (fold None
+    without one); None for any other name."""
     match = CELL_NAME.match(stem)
-    return (match["model"], int(match["seed"])) if match else None
+    if not match:
+        return None
+    return match["model"], int(match["seed"]), None if match["fold"] is None else int(match["fold"])
 
 
 @dataclass(frozen=True)
@@ -101,36 +122,40 @@ class RunLayout:
         return self.root / name
 
     # -- files of one cell
-    def predictions(self, model: str, seed: int) -> Path:
-        return self.root / "predictions" / f"{cell_name(model, seed)}.csv"
+    def predictions(self, model: str, seed: int, fold: int | None = None) -> Path:
+        return self.root / "predictions" / f"{cell_name(model, seed, fold)}.csv"
 
-    def history(self, model: str, seed: int) -> Path:
-        return self.root / "histories" / f"{cell_name(model, seed)}.csv"
+    def history(self, model: str, seed: int, fold: int | None = None) -> Path:
+        return self.root / "histories" / f"{cell_name(model, seed, fold)}.csv"
 
-    def attention(self, model: str, seed: int) -> Path:
-        return self.root / "attention" / f"{cell_name(model, seed)}.npz"
+    def attention(self, model: str, seed: int, fold: int | None = None) -> Path:
+        return self.root / "attention" / f"{cell_name(model, seed, fold)}.npz"
 
     @property
     def train_model(self) -> Path:
         """Where ``train`` saves its one model."""
         return self.root / "model"
 
-    def model_dir(self, model: str, seed: int, *, single: bool = False) -> Path:
+    def model_dir(
+        self, model: str, seed: int, fold: int | None = None, *, single: bool = False
+    ) -> Path:
         """Where a cell's model is saved: ``model/`` for ``train``, else ``models/<cell>``."""
-        return self.train_model if single else self.root / "models" / cell_name(model, seed)
+        return self.train_model if single else self.root / "models" / cell_name(model, seed, fold)
 
     def saved_models(self) -> list[Path]:
         """Every saved model's directory: ``model/`` first, then ``models/*`` by name."""
         found = [self.train_model] if (self.train_model / "model.json").is_file() else []
         return found + sorted(p.parent for p in self.root.glob("models/*/model.json"))
 
-    def cell_files(self, kind: str) -> list[tuple[str, int, Path]]:
-        """``(model, seed, path)`` of each cell file under ``predictions``, ``histories`` or
-        ``attention``, by seed then model."""
+    def cell_files(self, kind: str) -> list[tuple[str, int, int | None, Path]]:
+        """``(model, seed, fold, path)`` of each cell file under ``predictions``,
+        ``histories`` or ``attention``, by seed, fold, then model."""
         suffix = ".npz" if kind == "attention" else ".csv"
         found = []
         for path in (self.root / kind).glob(f"*{suffix}"):
             parsed = parse_cell_name(path.name.removesuffix(suffix))
             if parsed is not None:
                 found.append((*parsed, path))
-        return sorted(found, key=lambda cell: (cell[1], cell[0]))
+        return sorted(
+            found, key=lambda cell: (cell[1], -1 if cell[2] is None else cell[2], cell[0])
+        )

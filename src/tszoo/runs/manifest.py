@@ -39,6 +39,7 @@ class Manifest(BaseModel):
     failed_cells: list[FailedCell] = Field(default_factory=list)
     error: str | None = None
     split_mode: str | None = None
+    folds: dict[str, list[str]] = Field(default_factory=dict)  # dataset -> what each fold tests
     executor: dict[str, Any] = Field(default_factory=dict)
     device: str = Field(default_factory=device)
     machine: dict[str, Any] = Field(default_factory=machine)
