@@ -136,6 +136,14 @@ def test_bad_group_options_are_one_line_exit_2_nothing_written(watch, tmp_path, 
     assert not out.exists()
 
 
+def test_train_refuses_cv(watch, tmp_path):
+    out = tmp_path / "run"
+    result = invoke("train", "svm", "--data", watch, *DATA, "--cv", "3", "--out", out)
+    assert result.exit_code == 2
+    assert "cross-validate with compare --cv" in error_of(result)
+    assert not out.exists()
+
+
 def test_cv_on_a_dataset_with_its_own_test_split_is_refused(tmp_path):
     out = tmp_path / "run"
     result = invoke("compare", "--data", "GunPoint", "--cv", "3", "--models", "svm", "--out", out)

@@ -51,6 +51,11 @@ def run_train(
     """Fit ``config``'s one model on its one seed; save it under ``<run>/model``."""
     if len(config.models or []) != 1 or len(config.seeds) != 1:
         raise TszooError("train fits one model on one seed; use compare for more")
+    if config.data.cv is not None:
+        raise TszooError(
+            "train fits one model on one split; cross-validate with compare --cv, "
+            "or drop --cv to train the model to keep"
+        )
     return _start("train", config, out, progress, workers=1)
 
 
