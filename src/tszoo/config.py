@@ -77,6 +77,7 @@ class ExperimentConfig(BaseModel):
     models: list[str] | None = Field(None, min_length=1)
     seeds: list[int] = Field([0], min_length=1)
     params: dict[str, dict[str, Any]] = {}
+    mlflow: str | None = None  # an MLflow tracking URI: each cell is logged there too
 
     @field_validator("models", "seeds")
     @classmethod
@@ -235,6 +236,7 @@ def resolve(
     seeds: list[int] | None = None,
     sets: dict[str, dict[str, Any]] | None = None,
     command: str = "compare",
+    mlflow: str | None = None,
 ) -> ExperimentConfig:
     """Merge a config file with command-line values (``None`` = not given) and fill defaults.
 
@@ -267,6 +269,7 @@ def resolve(
         models=list(names),
         seeds=list(seeds if seeds is not None else config.seeds),
         params=params,
+        mlflow=mlflow or config.mlflow,
     )
 
 

@@ -57,6 +57,13 @@ WorkersOpt = Annotated[
         show_default=False,
     ),
 ]
+MlflowOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Log every cell to this MLflow tracking server (e.g. http://127.0.0.1:5000) too; "
+        "needs pip install 'tszoo[mlflow]'."
+    ),
+]
 RunOutOpt = Annotated[
     Path | None,
     typer.Option(help="Run directory (new or empty); default runs/<UTC time>-<command>."),

@@ -18,6 +18,7 @@ from tszoo.cli.options import (
     ConfigOpt,
     DataOptions,
     Debug,
+    MlflowOpt,
     Quiet,
     RunOutOpt,
     SetOpt,
@@ -31,27 +32,52 @@ from tszoo.errors import TszooError
 T = TypeVar("T")
 
 
-def with_report(fit: Callable[[], T], draw: Callable[[Path], Path]) -> tuple[T, Path]:
-    """``fit()``, then ``draw`` the report of the run directory it wrote. A run where some
-    cells failed gets its report too, before the error."""
+def with_report(fit: Callable[[], T], draw: Callable[[Path], Path], tracker=None) -> tuple[T, Path]:
+    """``fit()``, then ``draw`` the report of the run directory it wrote (and log both to
+    the ``tracker``'s MLflow server). A run where some cells failed gets its report too,
+    before the error."""
     from tszoo.evaluation.engine import CellsFailed
+    from tszoo.runs import RunLayout
 
     try:
         outcome = fit()
     except CellsFailed as exc:
-        draw(exc.outcome.run_dir)
+        report = draw(exc.outcome.run_dir)
+        if tracker is not None:
+            tracker.finish(RunLayout(exc.outcome.run_dir), report, failed=True)
         raise
-    return outcome, draw(outcome.run_dir)
+    report = draw(outcome.run_dir)
+    if tracker is not None:
+        tracker.finish(RunLayout(outcome.run_dir), report)
+    return outcome, report
 
 
-def _experiment(command: str, options: DataOptions, config, sets, models=None, seeds=None):
+def _run_config(run_dir: Path) -> dict:
+    """A run's ``config.yaml`` as a mapping (empty if it has none: resuming says why)."""
+    from tszoo.config import read_yaml
+
+    path = Path(run_dir) / "config.yaml"
+    raw = read_yaml(path) if path.is_file() else None
+    return raw if isinstance(raw, dict) else {}
+
+
+def _tracker(uri: str | None):
+    """An MLflow tracker for ``uri`` (None: no tracking)."""
+    from tszoo.tracking import MlflowTracker
+
+    return MlflowTracker(uri) if uri else None
+
+
+def _experiment(
+    command: str, options: DataOptions, config, sets, models=None, seeds=None, mlflow=None
+):
     """The resolved experiment: built-in defaults < --config < command-line options < --set."""
     from tszoo.config import load_config, parse_sets, resolve
 
     loaded = load_config(config) if config is not None else None
     return resolve(
         loaded, data=options.to_config(), models=models, seeds=seeds, sets=parse_sets(sets),
-        command=command,
+        command=command, mlflow=mlflow,
     )  # fmt: skip
 
 
@@ -116,6 +142,7 @@ def train(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     out: RunOutOpt = None,
+    mlflow: MlflowOpt = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -124,10 +151,12 @@ def train(
     from tszoo.report import build_report
 
     def work():
-        experiment = _experiment("train", options, config, set_, models=[model])
+        experiment = _experiment("train", options, config, set_, models=[model], mlflow=mlflow)
         if seed is not None or len(experiment.seeds) > 1:
             experiment.seeds = [seed if seed is not None else experiment.seeds[0]]
-        return with_report(lambda: run_train(experiment, out, progress(quiet)), build_report)
+        tracker = _tracker(experiment.mlflow)
+        fit = partial(run_train, experiment, out, progress(quiet), tracker)
+        return with_report(fit, build_report, tracker)
 
     _show_outcome(run(work, quiet=quiet, debug=debug))
 
@@ -151,6 +180,7 @@ def compare(
         Path | None,
         typer.Option(help="Finish an interrupted run in this directory, with its own config."),
     ] = None,
+    mlflow: MlflowOpt = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -161,18 +191,22 @@ def compare(
     def work():
         if resume is not None:
             named = {"--models": models, "--seeds": seeds, "--config": config, "--set": set_}
-            given = options.given() + [k for k, v in {**named, "--out": out}.items() if v]
+            named |= {"--out": out, "--mlflow": mlflow}
+            given = options.given() + [k for k, v in named.items() if v]
             if given:
                 raise TszooError(
                     f"--resume takes everything from the run's config.yaml; drop {given[0]}"
                 )
-            return with_report(lambda: resume_run(resume, progress(quiet), workers), build_report)
+            tracker = _tracker(_run_config(resume).get("mlflow"))
+            fit = partial(resume_run, resume, progress(quiet), workers, tracker)
+            return with_report(fit, build_report, tracker)
         experiment = _experiment(
             "compare", options, config, set_, models=parse_list(models),
-            seeds=parse_seeds(seeds) if seeds is not None else None,
+            seeds=parse_seeds(seeds) if seeds is not None else None, mlflow=mlflow,
         )  # fmt: skip
-        fit = partial(run_compare, experiment, out, progress(quiet), workers)
-        return with_report(fit, build_report)
+        tracker = _tracker(experiment.mlflow)
+        fit = partial(run_compare, experiment, out, progress(quiet), workers, tracker)
+        return with_report(fit, build_report, tracker)
 
     _show_outcome(run(work, quiet=quiet, debug=debug))
 
@@ -218,6 +252,7 @@ def benchmark(
     resume: Annotated[
         Path | None, typer.Option(help="Run the cells missing from this benchmark run.")
     ] = None,
+    mlflow: MlflowOpt = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -233,13 +268,15 @@ def benchmark(
         where = {"workers": workers, "scheduler": scheduler, "progress": progress(quiet)}
         if resume is not None:
             named = {"--datasets": datasets, "--models": models, "--seeds": seeds}
-            named |= {"--config": config, "--set": set_, "--out": out}
+            named |= {"--config": config, "--set": set_, "--out": out, "--mlflow": mlflow}
             given = options.given() + [k for k, v in named.items() if v]
             if given:
                 raise TszooError(
                     f"--resume takes the grid from the run's config.yaml; drop {given[0]}"
                 )
-            return with_report(lambda: resume_benchmark(resume, **where), build_benchmark_report)
+            tracker = _tracker(_run_config(resume).get("mlflow"))
+            fit = partial(resume_benchmark, resume, **where, tracker=tracker)
+            return with_report(fit, build_benchmark_report, tracker)
         # built-in defaults < --config < command-line options < --set
         file = read_grid_file(config) if config is not None else {}
         chosen = parse_list(models) or file.get("models") or model_names()
@@ -252,8 +289,13 @@ def benchmark(
             parse_seeds(seeds) if seeds is not None else file.get("seeds") or [0],
         )
         data = {**(file.get("data") or {}), **data}
-        fit = partial(run_benchmark, *grid, params=params, data=data, out=out, **where)
-        return with_report(fit, build_benchmark_report)
+        uri = mlflow or file.get("mlflow")
+        tracker = _tracker(uri)
+        fit = partial(
+            run_benchmark, *grid, params=params, data=data, out=out, mlflow=uri,
+            tracker=tracker, **where,
+        )  # fmt: skip
+        return with_report(fit, build_benchmark_report, tracker)
 
     outcome, report_path = run(work, quiet=quiet, debug=debug)
     table = Table(title=f"Test {RANK_METRIC}, mean over seeds")

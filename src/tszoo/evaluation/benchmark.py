@@ -14,6 +14,7 @@ import importlib.metadata
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ class BenchmarkGrid:
     seeds: list[int]
     params: dict[str, dict[str, Any]]
     data: dict[str, Any]
+    mlflow: str | None = None  # an MLflow tracking URI, or None
 
     def split_options(self) -> dict[str, Any]:
         """Keywords for ``prepare_splits`` besides the source and the seed."""
@@ -91,6 +93,7 @@ def resolve_grid(
     seeds: Sequence[int] = (0,),
     params: dict[str, dict[str, Any]] | None = None,
     data: dict[str, Any] | None = None,
+    mlflow: str | None = None,
 ) -> BenchmarkGrid:
     """Check a grid and fill in every model parameter (defaults < ``params``).
 
@@ -118,7 +121,8 @@ def resolve_grid(
     given = {k: v for k, v in (data or {}).items() if k not in ("source", "test")}
     options = resolve_data(None, {**given, "source": "grid"}).model_dump()
     del options["source"], options["test"]
-    return BenchmarkGrid(list(datasets), list(models), [int(s) for s in seeds], full, options)
+    seeds = [int(s) for s in seeds]
+    return BenchmarkGrid(list(datasets), list(models), seeds, full, options, mlflow)
 
 
 def read_grid(run_dir: Path) -> BenchmarkGrid:
@@ -136,7 +140,7 @@ def read_grid(run_dir: Path) -> BenchmarkGrid:
     return resolve_grid(*(raw.get(k) for k in GRID_KEYS))
 
 
-GRID_KEYS = ("datasets", "models", "seeds", "params", "data")
+GRID_KEYS = ("datasets", "models", "seeds", "params", "data", "mlflow")
 
 
 def read_grid_file(path: str | Path) -> dict[str, Any]:
@@ -192,6 +196,8 @@ def run_benchmark(
     *,
     params: dict[str, dict[str, Any]] | None = None,
     data: dict[str, Any] | None = None,
+    mlflow: str | None = None,
+    tracker=None,
     workers: int | None = 1,
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -234,15 +240,17 @@ def run_benchmark(
     CellsFailed
         After the others finished, when some cells raised; it carries the outcome.
     """
-    grid = resolve_grid(datasets, models, seeds, params, data)
+    grid = resolve_grid(datasets, models, seeds, params, data, mlflow)
     check_executor(workers, scheduler)
     check_run_dir(out)
+    if tracker is not None:
+        tracker.check()
     names, folds = dataset_names(grid)
     with dask_client(scheduler, connect_timeout) as client:
         layout = RunLayout(create_run_dir("benchmark", out))
         write_atomic(layout.config, grid.to_yaml())
         manifest = Manifest(seeds=grid.seeds, folds=folds)
-        return _execute(layout, grid, names, manifest, workers, client, progress)
+        return _execute(layout, grid, names, manifest, workers, client, progress, tracker)
 
 
 def resume_benchmark(
@@ -252,6 +260,7 @@ def resume_benchmark(
     scheduler: str | None = None,
     progress: Progress | None = None,
     connect_timeout: float = 10.0,
+    tracker=None,
 ) -> BenchmarkOutcome:
     """Finish a benchmark run: run the cells missing from its ``results.csv``.
 
@@ -261,12 +270,14 @@ def resume_benchmark(
     layout = RunLayout(Path(run_dir))
     grid = read_grid(layout.root)
     check_executor(workers, scheduler)
+    if tracker is not None:
+        tracker.check()
     names, folds = dataset_names(grid)
     manifest = Manifest.read(layout)
     manifest.folds = folds
     manifest.resumed_utc = [*manifest.resumed_utc, utc_now()]
     with dask_client(scheduler, connect_timeout) as client:
-        return _execute(layout, grid, names, manifest, workers, client, progress)
+        return _execute(layout, grid, names, manifest, workers, client, progress, tracker)
 
 
 def _execute(
@@ -277,6 +288,7 @@ def _execute(
     workers: int | None,
     client,
     progress: Progress | None,
+    tracker=None,
 ) -> BenchmarkOutcome:
     options = grid.split_options()
     tasks = [
@@ -287,9 +299,14 @@ def _execute(
     ]  # fmt: skip
     manifest.datasets, manifest.models = names, grid.models
     manifest.versions |= {name: _version(name) for name in EXTRA_VERSIONS}
+    on_cell = None
+    if tracker is not None:
+        tracker.start(layout, manifest, grid.data, grid.params)
+        on_cell = partial(tracker.log_cell, layout)
     done = run_cells(
-        layout, tasks, manifest, "benchmark", workers=workers, client=client, progress=progress
-    )
+        layout, tasks, manifest, "benchmark", workers=workers, client=client, progress=progress,
+        on_cell=on_cell,
+    )  # fmt: skip
     means = dataset_means(done.results, grid.models)
     ranks = mean_ranks(means)
     write_table(layout.ranks, ranks)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +47,10 @@ class RunOutcome:
 
 
 def run_train(
-    config: ExperimentConfig, out: str | Path | None = None, progress: Progress | None = None
+    config: ExperimentConfig,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    tracker=None,
 ) -> RunOutcome:
     """Fit ``config``'s one model on its one seed; save it under ``<run>/model``."""
     if len(config.models or []) != 1 or len(config.seeds) != 1:
@@ -56,7 +60,7 @@ def run_train(
             "train fits one model on one split; cross-validate with compare --cv, "
             "or drop --cv to train the model to keep"
         )
-    return _start("train", config, out, progress, workers=1)
+    return _start("train", config, out, progress, workers=1, tracker=tracker)
 
 
 def run_compare(
@@ -64,17 +68,23 @@ def run_compare(
     out: str | Path | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    tracker=None,
 ) -> RunOutcome:
     """Fit every model on every seed's split; save each under ``<run>/models/<model>-seed<k>``.
 
     ``workers`` local processes run the cells (None: one per core, at most one per cell;
-    1: in this process, with a progress bar over each deep model's epochs).
+    1: in this process, with a progress bar over each deep model's epochs). A ``tracker``
+    (:class:`~tszoo.tracking.MlflowTracker`) is checked before anything is written and
+    logs each cell as it finishes.
     """
-    return _start("compare", config, out, progress, workers)
+    return _start("compare", config, out, progress, workers, tracker)
 
 
 def resume_run(
-    run_dir: str | Path, progress: Progress | None = None, workers: int | None = None
+    run_dir: str | Path,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    tracker=None,
 ) -> RunOutcome:
     """Finish an interrupted run: fit the cells missing from its ``results.csv``."""
     layout = RunLayout(Path(run_dir))
@@ -85,9 +95,11 @@ def resume_run(
         )
     check_executor(workers, None)
     config = load_config(layout.config)
+    if tracker is not None:
+        tracker.check()
     manifest = Manifest.read(layout)
     manifest.resumed_utc = [*manifest.resumed_utc, utc_now()]
-    return _execute(config, layout, manifest, progress, workers)
+    return _execute(config, layout, manifest, progress, workers, tracker)
 
 
 def _start(
@@ -96,10 +108,13 @@ def _start(
     out: str | Path | None,
     progress: Progress | None,
     workers: int | None,
+    tracker=None,
 ) -> RunOutcome:
     # 1. check what can be checked before anything is written
     check_executor(workers, None)
     check_run_dir(out)
+    if tracker is not None:
+        tracker.check()
     source, options = _split_options(config)
     folds = load_folds(source, config.seeds[0], options)
     splits = folds[0]
@@ -118,7 +133,7 @@ def _start(
         datasets={splits.name: source},
         folds={splits.name: [f.fold_name for f in folds]} if splits.fold is not None else {},
     )
-    return _execute(config, layout, manifest, progress, workers)
+    return _execute(config, layout, manifest, progress, workers, tracker)
 
 
 def _execute(
@@ -127,6 +142,7 @@ def _execute(
     manifest: Manifest,
     progress: Progress | None,
     workers: int | None,
+    tracker=None,
 ) -> RunOutcome:
     command = config.command or "compare"
     source, options = _split_options(config)
@@ -151,7 +167,13 @@ def _execute(
         for model in models
     ]
     manifest.datasets, manifest.models = {name: source}, models
-    done = run_cells(layout, tasks, manifest, "compare", workers=workers, progress=progress)
+    on_cell = None
+    if tracker is not None:
+        tracker.start(layout, manifest, config.data.model_dump(), config.params)
+        on_cell = partial(tracker.log_cell, layout)
+    done = run_cells(
+        layout, tasks, manifest, "compare", workers=workers, progress=progress, on_cell=on_cell
+    )
     outcome = RunOutcome(layout.root, done.results, done.failed)
     if done.failed:
         raise CellsFailed(failed_message(done, "compare"), outcome)

@@ -12,7 +12,7 @@ that raises is recorded in the manifest and the others go on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -64,13 +64,15 @@ def run_cells(
     workers: int | None = None,
     client=None,
     progress: Progress | None = None,
+    on_cell: Callable[[Cell, dict], None] | None = None,
 ) -> EngineResult:
     """Run the ``tasks`` whose cells are not yet in ``results.csv``.
 
     ``tasks`` lists every cell of the run in table order; rows are kept in that order
     whichever cell finishes first. They run on the Dask ``client``'s cluster, or on
     ``workers`` local processes (see :func:`~tszoo.evaluation.executors.choose_executor`).
-    ``command`` is the one that resumes the run.
+    ``command`` is the one that resumes the run. ``on_cell(cell, row)`` is called once a
+    cell's rows are on disk (``row``: its ``results.csv`` row), to track it elsewhere.
     """
     progress = progress or Progress()
     order = {task.cell: i for i, task in enumerate(tasks)}
@@ -90,6 +92,8 @@ def run_cells(
             for done_cell in executor.outcomes(todo) if todo else ():
                 progress.cell_done()
                 _record(session, tables, done_cell, order, outcome)
+                if on_cell is not None and done_cell.rows is not None:
+                    on_cell(done_cell.cell, done_cell.rows["results.csv"][0])
     finally:
         progress.stop()
     outcome.results = read_results(layout)

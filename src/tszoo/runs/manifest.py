@@ -40,6 +40,7 @@ class Manifest(BaseModel):
     error: str | None = None
     split_mode: str | None = None
     folds: dict[str, list[str]] = Field(default_factory=dict)  # dataset -> what each fold tests
+    mlflow: dict[str, Any] | None = None  # tracking: uri, parent run id, cells not logged
     executor: dict[str, Any] = Field(default_factory=dict)
     device: str = Field(default_factory=device)
     machine: dict[str, Any] = Field(default_factory=machine)
