@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from tszoo.data.containers import CaseDataset, Cases, Recordings, unique_labels
+from tszoo.data.containers import CaseDataset, Cases, Recordings
 from tszoo.data.windows import LabelRule, Windows, check_window, contiguous_segments, make_windows
 from tszoo.errors import DataError
 
@@ -213,7 +213,7 @@ def _split_by_blocks(
     """Cut recordings into blocks of one label, deal each class's blocks to the splits, merge
     neighbours."""
     n_active = sum(f > 0 for f in fractions)
-    classes, codes = unique_labels(recordings.labels)
+    classes, codes = recordings.classes, recordings.codes
     segments = contiguous_segments(recordings)
     blocks = np.concatenate([_segment_blocks(codes, a, b, n_blocks, window) for a, b in segments])
     main = codes[blocks[:, 0]]  # every block holds one label
