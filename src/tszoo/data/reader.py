@@ -6,6 +6,12 @@ file is the concatenation of its chunks), and :mod:`tszoo.data.streaming` hands 
 prediction as they come, so the two read every file alike: the same columns, numbers and
 messages. Text labels and ids never become one Python string per row: each chunk's distinct
 values are numbered, and :class:`Codes` numbers them across chunks in order of first sight.
+
+The channel columns are found in the first chunk, and a CSV column's type is judged by pandas
+chunk by chunk: a column that is numbers in one chunk and text in another reads as it would
+in one chunk only when its values parse the same way. Counts in messages about labels and
+ids cover the chunk that holds the problem (``in rows A-B``), or ``in all`` for a file of
+one chunk.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from tszoo.data.containers import NanPolicy
 from tszoo.data.table_files import Chunk, check_table_file, no_rows_error, raw_chunks, table_rows
 from tszoo.errors import DataError
 
-DEFAULT_CHUNK_ROWS = 250_000  # rows read at a time: ~8 MB of 8 float32 channels
+DEFAULT_CHUNK_ROWS = 250_000  # rows read at a time: 8 MB of 8 float32 channels
 
 
 class Codes:

@@ -1,9 +1,9 @@
 """Read a long table a chunk of rows at a time, and cut its windows as if it were read whole.
 
-:func:`open_table` reads a CSV or Parquet file with the rules of
-:func:`~tszoo.data.tables.load_table` (the same columns, numbers, recordings, missing-value
-policies, source-row numbers and messages, through the same helpers) and hands the rows out
-as consecutive pieces, each a :class:`~tszoo.data.containers.Recordings` of about
+:func:`open_table` reads a CSV or Parquet file through the reader of
+:func:`~tszoo.data.tables.load_table` (:class:`~tszoo.data.reader.TableReader`: the same
+columns, numbers, recordings, missing-value policies, source-row numbers and messages) and
+hands the rows out as consecutive pieces, each a :class:`~tszoo.data.containers.Recordings` of about
 ``chunk_rows`` rows. :func:`~tszoo.data.windows.stream_windows` cuts each piece into windows
 and carries to the next piece the rows of the last recording from its next window start on
 (fewer than a window), so the windows are exactly those :func:`~tszoo.data.windows.make_windows`
@@ -16,9 +16,6 @@ Where reading in pieces differs from reading whole:
   recording is an error (reading whole gathers its rows wherever they are).
 - A problem in the data is reported when the chunk that holds it is read, so the first
   problem in file order is the one named, and counts in messages cover that chunk.
-- A CSV column's type is judged by pandas chunk by chunk, and channel columns are found in
-  the first chunk; a column that is numbers in one chunk and text in another is read as it
-  would be whole only when its values parse the same way.
 - With ``nan="interpolate"``, rows are held back until the next value of every channel is
   known, so a long run of missing values holds that many rows in memory.
 """

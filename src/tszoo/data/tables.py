@@ -1,8 +1,9 @@
 """Long-format tables (CSV, Parquet) -> :class:`~tszoo.data.containers.Recordings`.
 
-Finding the label, time, recording and channel columns, reading them as numbers, cutting
-the rows into recordings and applying the missing-value policy. Streaming prediction
-(:mod:`tszoo.data.streaming`) uses the same column and value rules on chunks of rows.
+The rows come from :class:`~tszoo.data.reader.TableReader`, chunk by chunk, as numbers
+(labels and recording ids as codes); here they are put together, cut into recordings and
+the missing-value policy applied. Streaming prediction (:mod:`tszoo.data.streaming`) hands
+the same reader's chunks on as they come.
 """
 
 from __future__ import annotations
