@@ -294,7 +294,7 @@ def explode(*args, **kwargs):
 
 def test_internal_error_is_one_line_and_exit_1(tmp_path, monkeypatch):
     # a bug deep in the loader, not a problem with the user's input
-    monkeypatch.setattr("tszoo.data.tables.read_table", explode)
+    monkeypatch.setattr("tszoo.data.tables.TableReader", explode)
     small_csv(tmp_path / "small.csv")
     result = invoke(*TRAIN, "--data", tmp_path / "small.csv", "--out", tmp_path / "run", "-q")
     text = output_of(result)

@@ -10,21 +10,11 @@ import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from tszoo.data.columns import restart_id, time_goes_back
+from tszoo.data.reader import Codes, TableChunk
 from tszoo.data.tables import check_interpolable, interpolate_gaps
 from tszoo.errors import DataError
-
-
-@dataclass
-class Chunk:
-    """Raw rows of the file: a DataFrame, the file line of each row (text files) and the
-    source row of the first one."""
-
-    df: pd.DataFrame
-    lines: np.ndarray | None
-    first: int
 
 
 @dataclass
@@ -61,25 +51,20 @@ class Rows:
 class RecordingSplitter:
     """Where recordings start, row by row across chunks: where the group id changes or,
     inside a group, time goes backwards; without a group where time goes backwards; else
-    nowhere (the file is one recording)."""
+    nowhere (the file is one recording). ``names`` are the group ids the chunks' codes
+    stand for."""
 
-    def __init__(self, where: str, group: str | None):
-        self.where, self.group = where, group
+    def __init__(self, where: str, group: str | None, names: Codes):
+        self.where, self.group, self.names = where, group, names
         self.n_recordings = 0
-        self._last_group: str | None = None
-        self._finished: set[str] = set()
+        self._last_group = -1  # code of the group of the last row so far
+        self._finished: set[int] = set()
         self._last_time: float | None = None
         self._restarts = 0  # recordings of the current group so far
 
-    def split(
-        self,
-        time: np.ndarray | None,
-        groups: np.ndarray | None,
-        chunk: Chunk,
-        ids: dict[int, str],
-    ) -> np.ndarray:
+    def split(self, chunk: TableChunk, ids: dict[int, str]) -> np.ndarray:
         """Running recording number of every row of the chunk; new ids go into ``ids``."""
-        n = len(chunk.df)
+        n, time, groups = len(chunk), chunk.time, chunk.groups
         if groups is not None:
             group_starts = self._group_starts(groups, chunk)
             starts = group_starts
@@ -99,14 +84,15 @@ class RecordingSplitter:
         counts = np.diff(np.r_[0, starts, n])
         return np.repeat(np.arange(first, first + len(counts), dtype=np.int64), counts)
 
-    def _group_starts(self, groups: np.ndarray, chunk: Chunk) -> np.ndarray:
+    def _group_starts(self, groups: np.ndarray, chunk: TableChunk) -> np.ndarray:
         change = np.r_[groups[0] != self._last_group, groups[1:] != groups[:-1]]
         starts = np.flatnonzero(change)
         for i in starts:
-            gid = str(groups[i])
-            if self._last_group is not None:
+            code = int(groups[i])
+            if self._last_group >= 0:
                 self._finished.add(self._last_group)
-            if gid in self._finished:
+            if code in self._finished:
+                gid = self.names.values[code]
                 line = "" if chunk.lines is None else f" (line {chunk.lines[i]})"
                 raise DataError(
                     f"{self.where}: recording '{gid}' of group column '{self.group}' comes back "
@@ -114,7 +100,7 @@ class RecordingSplitter:
                     f"needs each recording's rows together: sort the rows by '{self.group}', or "
                     "read the whole file at once (--chunk-rows 0)"
                 )
-            self._last_group = gid
+            self._last_group = code
         return starts
 
     def _group_ids(
@@ -122,10 +108,10 @@ class RecordingSplitter:
     ) -> list[str]:
         """Ids of the recordings starting at ``starts``: the group's, ``<group>#k`` for the
         k-th recording of a group whose time went back (as load_table names them)."""
-        ids = []
+        ids, names = [], self.names.values
         for i, new_group in zip(starts, np.isin(starts, group_starts), strict=True):
             self._restarts = 1 if new_group else self._restarts + 1
-            ids.append(restart_id(str(groups[i]), self._restarts))
+            ids.append(restart_id(str(names[groups[i]]), self._restarts))
         return ids
 
     def _time_starts(self, time: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tszoo.data.containers import NanPolicy, unique_labels
+from tszoo.data.containers import NanPolicy
 from tszoo.errors import DataError, closest
 
 logger = logging.getLogger(__name__)
@@ -64,24 +64,17 @@ def table_arrays(
     cols: TableColumns,
     lines: np.ndarray | None,
     first: int = 0,
-    *,
-    release: bool = False,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Channel values ``(n_rows, n_channels)`` float32, time values and recording ids.
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Channel values ``(n_rows, n_channels)`` float32 and time values of a chunk of rows.
 
     ``first`` is the source-file row of ``df``'s first row (for messages); ``lines`` the
-    file line of each row of ``df``, for text files. With ``release``, each channel column
-    leaves ``df`` once read, so a frame of one column per block (as Parquet files are read)
-    is never held twice.
+    file line of each row of ``df``, for text files.
     """
     values = np.empty((len(df), len(cols.channels)), dtype=np.float32)
     for j, col in enumerate(cols.channels):
         values[:, j] = _numeric_column(where, df[col], col, lines, first, np.float32)
-        if release:
-            del df[col]
     time_values = _time_column(where, df[cols.time], cols.time, lines, first) if cols.time else None
-    groups = id_column(where, df[cols.group], cols.group, lines, first) if cols.group else None
-    return values, time_values, groups
+    return values, time_values
 
 
 def restart_id(group: str, k: int) -> str:
@@ -93,7 +86,9 @@ def restart_id(group: str, k: int) -> str:
 def time_goes_back(time: np.ndarray) -> np.ndarray:
     """Rows ``i`` (>= 1) whose time is before row ``i - 1``'s: where a recording restarts."""
     t = time.astype("datetime64[ns]") if time.dtype.kind == "M" else time
-    return np.flatnonzero(np.diff(t.astype("float64")) < 0) + 1
+    t = t.astype("float64", copy=False)
+    # t[i] < t[i - 1] is diff(t) < 0 for floats, without a float64 array of the differences
+    return np.flatnonzero(t[1:] < t[:-1]) + 1
 
 
 def check_finite(
@@ -241,21 +236,40 @@ def _numeric_column(
 ID_ROLES = {"group": "the recording id", "split-by": "the group (subject, machine, ...)"}
 
 
-def id_column(
-    where: str, col: pd.Series, name: str, lines, first: int = 0, role: str = "group"
-) -> np.ndarray:
-    """An id column (``--group`` or ``--split-by``) as text; an empty id is an error."""
+def id_codes(
+    where: str,
+    col: pd.Series,
+    name: str,
+    lines,
+    first: int = 0,
+    scope: str = "in all",
+    role: str = "group",
+) -> tuple[np.ndarray, np.ndarray]:
+    """An id column (``--group`` or ``--split-by``) as codes into its distinct values (as
+    text), in order of first sight; an empty id is an error."""
     empty = pd.isna(col).to_numpy()
     if empty.any():
         row = int(np.flatnonzero(empty)[0])
         raise DataError(
             f"{where}: {role} column '{name}' is empty at {row_label(row, lines, first)} "
-            f"({int(empty.sum())} rows in all); fill in {ID_ROLES[role]} of every row"
+            f"({int(empty.sum())} rows {scope}); fill in {ID_ROLES[role]} of every row"
         )
-    return _as_text(col.to_numpy())
+    try:
+        codes, uniques = pd.factorize(col)
+    except TypeError:  # unhashable values (lists in a Parquet column)
+        uniques, codes = np.unique(_as_text(col.to_numpy()), return_inverse=True)
+    return codes, _as_text(np.asarray(uniques, dtype=object))
 
 
-def missing_labels(where: str, col: pd.Series, name: str, lines, nan: NanPolicy) -> np.ndarray:
+def missing_labels(
+    where: str,
+    col: pd.Series,
+    name: str,
+    lines,
+    nan: NanPolicy,
+    first: int = 0,
+    scope: str = "in all",
+) -> np.ndarray:
     """Rows without a class (empty or infinite); an error unless they are to be dropped."""
     missing = pd.isna(col).to_numpy()
     if pd.api.types.is_float_dtype(col):
@@ -265,8 +279,8 @@ def missing_labels(where: str, col: pd.Series, name: str, lines, nan: NanPolicy)
         value = col.iloc[row]
         what = "empty" if pd.isna(value) else f"'{value}', not a class,"
         raise DataError(
-            f"{where}: label column '{name}' is {what} at {row_label(row, lines)} "
-            f"({int(missing.sum())} rows in all); fill it in or pass --nan drop"
+            f"{where}: label column '{name}' is {what} at {row_label(row, lines, first)} "
+            f"({int(missing.sum())} rows {scope}); fill it in or pass --nan drop"
         )
     return missing
 
@@ -308,21 +322,21 @@ def _as_text(values: np.ndarray) -> np.ndarray:
         return np.array([str(v) for v in values])
 
 
-def label_values(col: pd.Series) -> np.ndarray:
-    """The label column as a numpy array, text labels as fixed-width strings.
+def label_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The label column as codes into its distinct values: text as text, integer-valued
+    floats (a column with gaps) as ints, other numbers as they are.
 
     Text goes through its distinct values (``pd.factorize``), never one Python string per
-    row: for 10 million rows that is 160 MB of 4-letter labels instead of 850 MB. Missing
-    labels become "" here; they are refused or dropped by the missing-label check.
+    row. A missing label gets some code here; the missing-label check refuses or drops it.
     """
     if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
         try:
             codes, uniques = pd.factorize(col)  # missing -> -1
+            return codes, _as_text(np.asarray(uniques, dtype=object))
         except TypeError:  # unhashable values (lists in a Parquet column)
-            return _normalise_labels(col.to_numpy())
-        names = _as_text(np.asarray(uniques, dtype=object))
-        return np.append(names, "")[codes]
-    return _normalise_labels(col.to_numpy())
+            pass
+    uniques, codes = np.unique(_normalise_labels(col.to_numpy()), return_inverse=True)
+    return codes.reshape(-1), uniques
 
 
 def _normalise_labels(labels: np.ndarray) -> np.ndarray:
@@ -339,8 +353,8 @@ def _normalise_labels(labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def check_classes(where: str, labels: np.ndarray, column: str) -> None:
-    classes = unique_labels(labels)[0]
+def check_classes(where: str, classes: np.ndarray, column: str) -> None:
+    """Refuse fewer than two distinct labels (``classes``)."""
     if len(classes) < 2:
         found = f"'{classes[0]}'" if len(classes) else "none"
         raise DataError(

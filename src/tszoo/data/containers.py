@@ -23,30 +23,6 @@ logger = logging.getLogger(__name__)
 NanPolicy = Literal["error", "drop", "interpolate"]
 
 
-LABEL_CHUNK = 1 << 20  # labels sorted at a time by unique_labels
-
-
-def unique_labels(labels: np.ndarray, chunk: int = LABEL_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(labels, return_inverse=True)`` for a label per row, ``chunk`` at a time.
-
-    The same sorted classes and codes, but it never sorts a copy of the whole array: for
-    10 million 4-letter labels np.unique took 470 MB on top of them, this the codes (80 MB).
-    """
-    if len(labels) <= chunk or labels.dtype.kind == "f":
-        return np.unique(labels, return_inverse=True)
-    seen: dict = {}  # label -> code in order of first sight
-    codes = np.empty(len(labels), dtype=np.intp)
-    for a in range(0, len(labels), chunk):
-        part, inverse = np.unique(labels[a : a + chunk], return_inverse=True)
-        local = np.array([seen.setdefault(v, len(seen)) for v in part.tolist()], dtype=np.intp)
-        codes[a : a + chunk] = local[inverse]
-    found = np.array(list(seen), dtype=labels.dtype)
-    order = np.argsort(found, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return found[order], rank[codes]
-
-
 @dataclass
 class Recordings:
     """Long multichannel recordings, stacked row-wise.
@@ -55,8 +31,10 @@ class Recordings:
     ----------
     values : ndarray of shape (n_rows, n_channels), float32
         All rows of all recordings; recording ``i`` is ``values[bounds[i]:bounds[i + 1]]``.
-    labels : ndarray of shape (n_rows,)
-        The label of every row, as found in the file.
+    codes : ndarray of shape (n_rows,), integer
+        The label of every row as its position in ``classes`` (see :attr:`labels`).
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels, as found in the file.
     bounds : ndarray of shape (n_recordings + 1,), int64
         Row offsets of the recordings in ``values``.
     ids : list of str
@@ -78,7 +56,8 @@ class Recordings:
     """
 
     values: np.ndarray
-    labels: np.ndarray
+    codes: np.ndarray
+    classes: np.ndarray
     bounds: np.ndarray
     ids: list[str]
     channels: list[str]
@@ -88,8 +67,6 @@ class Recordings:
     breaks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     split_groups: list[str] | None = None
     split_by: str | None = None
-    # the sorted classes, found once: a pass over 10M labels takes over a second
-    _classes: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n_recordings(self) -> int:
@@ -104,11 +81,15 @@ class Recordings:
         return np.diff(self.bounds)
 
     @property
-    def classes(self) -> np.ndarray:
-        """The sorted distinct labels (computed on first use; ``labels`` never changes)."""
-        if self._classes is None:
-            self._classes = unique_labels(self.labels)[0]
-        return self._classes
+    def labels(self) -> np.ndarray:
+        """The label of every row, as found in the file (``classes[codes]``, a new array:
+        the codes are what is kept, 4 bytes a row whatever the labels)."""
+        return self.classes[self.codes]
+
+    @staticmethod
+    def unlabelled(n_rows: int) -> dict:
+        """``codes`` and ``classes`` for rows without labels (data to predict): all 0."""
+        return {"codes": np.zeros(n_rows, dtype=np.int32), "classes": np.array([0])}
 
     def recording_of_row(self, rows: np.ndarray) -> np.ndarray:
         """Index of the recording that holds each (stacked) row."""
@@ -126,9 +107,11 @@ class Recordings:
         """Build from per-recording arrays of shape ``(n_rows_i, n_channels)`` and labels."""
         values = np.ascontiguousarray(np.concatenate(recordings), dtype=np.float32)
         bounds = np.concatenate([[0], np.cumsum([len(r) for r in recordings])]).astype(np.int64)
+        classes, codes = np.unique(np.concatenate(labels), return_inverse=True)
         return cls(
             values=values,
-            labels=np.concatenate(labels),
+            codes=codes.reshape(-1).astype(np.int32),
+            classes=classes,
             bounds=bounds,
             ids=ids or [str(i) for i in range(len(recordings))],
             channels=channels or [f"ch{i}" for i in range(values.shape[1])],

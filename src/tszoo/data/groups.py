@@ -251,9 +251,7 @@ def _kfold_units(recordings, units: Units, table: np.ndarray, cv: int, seed: int
 
 def _block_units(recordings, window: int, cv: int, rng, n_blocks: int) -> tuple[Units, np.ndarray]:
     """Blocks of one label as units, each class's blocks dealt round the folds."""
-    from tszoo.data.containers import unique_labels
-
-    classes, codes = unique_labels(recordings.labels)
+    classes, codes = recordings.classes, recordings.codes
     blocks = np.concatenate(
         [segment_blocks(codes, a, b, max(n_blocks, cv), window)
          for a, b in contiguous_segments(recordings)]

@@ -1,8 +1,9 @@
 """Load any source: a bundled dataset by name, a UCR/UEA ``.ts`` file, or a CSV/Parquet table.
 
 The readers live along the seams of the formats: :mod:`~tszoo.data.containers` (what comes
-out), :mod:`~tszoo.data.table_files` and :mod:`~tszoo.data.tables` (CSV and Parquet),
-:mod:`~tszoo.data.ts` (``.ts``) and :mod:`~tszoo.data.catalogue` (the bundled datasets).
+out), :mod:`~tszoo.data.table_files`, :mod:`~tszoo.data.reader` and :mod:`~tszoo.data.tables`
+(CSV and Parquet), :mod:`~tszoo.data.ts` (``.ts``) and :mod:`~tszoo.data.catalogue` (the bundled
+datasets).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from tszoo.data.containers import CaseDataset, Cases, Recordings, unique_labels
+from tszoo.data.containers import CaseDataset, Cases, Recordings
 from tszoo.data.windows import LabelRule, Windows, check_window, contiguous_segments, make_windows
 from tszoo.errors import DataError
 
@@ -238,7 +238,7 @@ def deal_blocks(
     """The unbroken row ranges ``segments`` cut into blocks of one label, each class's blocks
     dealt to the splits by ``fractions`` and neighbours of one split merged."""
     n_active = sum(f > 0 for f in fractions)
-    classes, codes = unique_labels(recordings.labels)
+    classes, codes = recordings.classes, recordings.codes
     blocks = np.concatenate([segment_blocks(codes, a, b, n_blocks, window) for a, b in segments])
     main = codes[blocks[:, 0]]  # every block holds one label
     assignment = np.empty(len(blocks), dtype=np.int64)

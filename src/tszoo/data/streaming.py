@@ -1,9 +1,9 @@
 """Read a long table a chunk of rows at a time, and cut its windows as if it were read whole.
 
-:func:`open_table` reads a CSV or Parquet file with the rules of
-:func:`~tszoo.data.tables.load_table` (the same columns, numbers, recordings, missing-value
-policies, source-row numbers and messages, through the same helpers) and hands the rows out
-as consecutive pieces, each a :class:`~tszoo.data.containers.Recordings` of about
+:func:`open_table` reads a CSV or Parquet file through the reader of
+:func:`~tszoo.data.tables.load_table` (:class:`~tszoo.data.reader.TableReader`: the same
+columns, numbers, recordings, missing-value policies, source-row numbers and messages) and
+hands the rows out as consecutive pieces, each a :class:`~tszoo.data.containers.Recordings` of about
 ``chunk_rows`` rows. :func:`~tszoo.data.windows.stream_windows` cuts each piece into windows
 and carries to the next piece the rows of the last recording from its next window start on
 (fewer than a window), so the windows are exactly those :func:`~tszoo.data.windows.make_windows`
@@ -16,9 +16,6 @@ Where reading in pieces differs from reading whole:
   recording is an error (reading whole gathers its rows wherever they are).
 - A problem in the data is reported when the chunk that holds it is read, so the first
   problem in file order is the one named, and counts in messages cover that chunk.
-- A CSV column's type is judged by pandas chunk by chunk, and channel columns are found in
-  the first chunk; a column that is numbers in one chunk and text in another is read as it
-  would be whole only when its values parse the same way.
 - With ``nan="interpolate"``, rows are held back until the next value of every channel is
   known, so a long run of missing values holds that many rows in memory.
 """
@@ -30,33 +27,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from tszoo.data.chunks import Chunk, GapFiller, RecordingSplitter, Rows
-from tszoo.data.columns import (
-    TableColumns,
-    check_finite,
-    nothing_left_error,
-    table_arrays,
-    table_columns,
-)
+from tszoo.data.chunks import GapFiller, RecordingSplitter, Rows
+from tszoo.data.columns import TableColumns, check_finite, nothing_left_error
 from tszoo.data.containers import NanPolicy, Recordings
-from tszoo.data.table_files import (
-    CSV_OPTIONS,
-    check_csv_header,
-    check_table_file,
-    csv_errors,
-    csv_separator,
-    drop_blank_rows,
-    no_rows_error,
-    parquet_errors,
-    table_kind,
-)
+from tszoo.data.reader import DEFAULT_CHUNK_ROWS, TableChunk, TableReader
+from tszoo.data.table_files import no_rows_error
 from tszoo.errors import DataError
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_CHUNK_ROWS = 250_000  # rows read at a time: ~20 MB of 8 float32 channels
 
 
 def open_table(
@@ -73,8 +52,6 @@ def open_table(
     ``labelled=False``). The file is checked and its columns are found here, from its first
     chunk; :meth:`TableStream.pieces` then reads the rows.
     """
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows <= 0:
-        raise DataError(f"chunk_rows={chunk_rows!r} must be a positive number of rows")
     return TableStream(Path(path), time=time, group=group, nan=nan, chunk_rows=chunk_rows)
 
 
@@ -92,27 +69,11 @@ class TableStream:
     def __init__(
         self, path: Path, *, time: str | None, group: str | None, nan: NanPolicy, chunk_rows: int
     ):
-        self.path, self.where = path, path.name
-        self.nan, self.chunk_rows = nan, chunk_rows
-        check_table_file(path)
-        self._chunks = self._read_chunks()
-        # the columns come from the first chunk that holds rows; pieces() starts with it
-        self._head: list[Chunk] = []
-        for chunk in self._chunks:
-            self._head.append(chunk)
-            if len(chunk.df):
-                break
-        if not self._head or not len(self._head[-1].df):
-            raise no_rows_error(path)
-        self.columns: TableColumns = table_columns(
-            self.where,
-            self._head[-1].df,
-            label=None,
-            time=time,
-            channels=None,
-            group=group,
-            labelled=False,
+        self.path, self.where, self.nan = path, path.name, nan
+        self._reader = TableReader(
+            path, time=time, group=group, nan=nan, labelled=False, chunk_rows=chunk_rows
         )
+        self.columns: TableColumns = self._reader.columns
         self.n_rows = self.n_dropped = 0
 
     @property
@@ -135,13 +96,11 @@ class TableStream:
                     f"are {', '.join(self.channels)}"
                 )
             order = [self.channels.index(c) for c in channels]
-        splitter = RecordingSplitter(self.where, self.columns.group)
+        splitter = RecordingSplitter(self.where, self.columns.group, self._reader.groups)
         ids: dict[int, str] = {}  # recording number -> id, for recordings not handed out yet
         filler = GapFiller(self.where, self.channels, ids) if self.nan == "interpolate" else None
         last_source_row = -2
-        for chunk in self._all_chunks():
-            if not len(chunk.df):
-                continue
+        for chunk in self._reader.chunks():
             rows = self._clean(self._rows(chunk, splitter, ids), chunk, filler)
             if len(rows):
                 yield self._piece(rows, ids, order, last_source_row, channels)
@@ -165,58 +124,14 @@ class TableStream:
 
     # -- steps -------------------------------------------------------------------------
 
-    def _all_chunks(self) -> Iterator[Chunk]:
-        while self._head:  # let go of each chunk once read
-            yield self._head.pop(0)
-        yield from self._chunks
-
-    def _read_chunks(self) -> Iterator[Chunk]:
-        path, first = self.path, 0
-        if table_kind(path) == "parquet":
-            import pyarrow.parquet as pq
-
-            # pre_buffer=False: with pyarrow's default, every row group read stays cached
-            # until the file is closed (+30 MB a million rows of 8 float32 channels)
-            with parquet_errors(path):
-                parquet = pq.ParquetFile(path, pre_buffer=False)
-                batches = parquet.iter_batches(batch_size=self.chunk_rows)
-            while True:
-                with parquet_errors(path):
-                    batch = next(batches, None)
-                    if batch is None:
-                        return
-                    df = batch.to_pandas()
-                df.columns = [str(c) for c in df.columns]
-                yield Chunk(df, None, first)
-                first += len(df)
-        sep = csv_separator(path)
-        with csv_errors(path, sep):
-            reader = pd.read_csv(path, sep=sep, chunksize=self.chunk_rows, **CSV_OPTIONS)
-        with reader:
-            while True:
-                with csv_errors(path, sep):
-                    df = next(reader, None)
-                if df is None:
-                    return
-                if first == 0:
-                    check_csv_header(path, df, sep)
-                line = int(df.index[0]) + 2 if len(df) else 2  # index counts data lines
-                df, lines = drop_blank_rows(df, first_line=line)
-                df.columns = [str(c) for c in df.columns]
-                yield Chunk(df, lines, first)
-                first += len(df)
-
-    def _rows(self, chunk: Chunk, splitter: RecordingSplitter, ids: dict[int, str]) -> Rows:
+    def _rows(self, chunk: TableChunk, splitter: RecordingSplitter, ids: dict[int, str]) -> Rows:
         """1. the chunk's channels, time and recording of every row, as load_table reads them."""
-        values, time_values, groups = table_arrays(
-            self.where, chunk.df, self.columns, chunk.lines, chunk.first
-        )
-        source_rows = np.arange(chunk.first, chunk.first + len(values), dtype=np.int64)
-        recording = splitter.split(time_values, groups, chunk, ids)
-        self.n_rows += len(values)
-        return Rows(values, source_rows, time_values, recording)
+        source_rows = np.arange(chunk.first, chunk.first + len(chunk), dtype=np.int64)
+        recording = splitter.split(chunk, ids)
+        self.n_rows += len(chunk)
+        return Rows(chunk.values, source_rows, chunk.time, recording)
 
-    def _clean(self, rows: Rows, chunk: Chunk, filler: GapFiller | None) -> Rows:
+    def _clean(self, rows: Rows, chunk: TableChunk, filler: GapFiller | None) -> Rows:
         """2. missing values: refused, dropped, or interpolated inside each recording."""
         if filler is not None:
             return filler.push(rows)
@@ -253,7 +168,7 @@ class TableStream:
         values = rows.values if order is None else rows.values[:, order]
         piece = Recordings(
             values=np.ascontiguousarray(values, dtype=np.float32),
-            labels=np.zeros(len(rows), dtype=np.int64),
+            **Recordings.unlabelled(len(rows)),
             bounds=np.r_[starts, len(rows)].astype(np.int64),
             ids=[ids[int(r)] for r in rec[starts]],
             channels=list(channels or self.channels),

@@ -1,8 +1,9 @@
 """Long-format tables (CSV, Parquet) -> :class:`~tszoo.data.containers.Recordings`.
 
-Finding the label, time, recording and channel columns, reading them as numbers, cutting
-the rows into recordings and applying the missing-value policy. Streaming prediction
-(:mod:`tszoo.data.streaming`) uses the same column and value rules on chunks of rows.
+The rows come from :class:`~tszoo.data.reader.TableReader`, chunk by chunk, as numbers
+(labels and recording ids as codes); here they are put together, cut into recordings and
+the missing-value policy applied. Streaming prediction (:mod:`tszoo.data.streaming`) hands
+the same reader's chunks on as they come.
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ import pandas as pd
 from tszoo.data.columns import (
     check_classes,
     check_finite,
-    id_column,
-    label_values,
-    missing_labels,
     nothing_left_error,
     restart_id,
-    table_arrays,
-    table_columns,
     time_goes_back,
 )
 from tszoo.data.containers import NanPolicy, Recordings
-from tszoo.data.table_files import read_table
+from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableReader
 from tszoo.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -42,6 +38,7 @@ def load_table(
     group: str | None = None,
     nan: NanPolicy = "error",
     labelled: bool = True,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
     split_by: str | None = None,
 ) -> Recordings:
     """Load a long-format CSV or Parquet table into :class:`Recordings`.
@@ -65,51 +62,55 @@ def load_table(
     labelled : bool
         False for data to predict: a label column is optional, kept out of the channels
         and otherwise ignored (every row gets the label 0).
+    chunk_rows : int
+        Rows read at a time (see :class:`~tszoo.data.reader.TableReader`); the result does
+        not depend on it, only the counts in some messages (they cover a chunk).
     split_by : str, optional
         The column whose values never straddle two splits (subject, machine, site): each
         recording holds one value of it, so its rows are cut into recordings by it too
         (and by ``group`` inside it), and ``Recordings.split_groups`` gives each one's.
     """
     path = Path(path)
-    df, lines = read_table(path)
     where = f"{path.name}"
-    df.columns = [str(c) for c in df.columns]
-    cols = table_columns(
-        where, df, label=label, time=time, channels=channels, group=group, labelled=labelled,
+    reader = TableReader(
+        path,
+        label=label,
+        time=time,
+        channels=channels,
+        group=group,
+        nan=nan,
+        labelled=labelled,
+        chunk_rows=chunk_rows,
         split_by=split_by,
-    )  # fmt: skip
-    label_col, channel_cols = cols.label, cols.channels
-    split_values = None
-    if split_by is not None:
-        split_values = id_column(where, df[split_by], split_by, lines, role="split-by")
-        del df[split_by]
-    values, time_values, groups = table_arrays(where, df, cols, lines, release=True)
-    groups = _recording_key(groups, split_values)
-    label_column = df[label_col] if labelled else None
-    n_rows = len(df)
-    del df  # the channels are in `values` now: let the table's columns go
-    labels = label_values(label_column) if labelled else np.zeros(n_rows, dtype=np.int64)
-    source_rows = np.arange(n_rows, dtype=np.int64)
-
+    )
+    label_col, channel_cols = reader.columns.label, reader.columns.channels
+    table = reader.whole()
+    values, time_values, lines = table.values, table.time, table.lines
+    split_values = table.split_groups
+    groups, names = _recording_keys(reader, table.groups, split_values)
+    n_rows = len(values)
     if labelled:
-        missing_label = missing_labels(where, label_column, label_col, lines, nan)
+        classes, codes = _sorted_classes(reader.labels, table.labels)
+        missing_label = codes < 0
     else:
+        classes, codes = np.array([0]), np.zeros(n_rows, dtype=np.int32)
         missing_label = np.zeros(n_rows, dtype=bool)
-    del label_column
+    del table
+    source_rows = np.arange(n_rows, dtype=np.int64)
 
     # 1. recordings: by group, else where time goes backwards, else one
     if groups is not None:
-        order = np.argsort(pd.factorize(groups)[0], kind="stable")
-        if not np.array_equal(order, source_rows):
-            values, labels, source_rows = values[order], labels[order], source_rows[order]
+        if (np.diff(groups) < 0).any():  # codes number groups in order of first sight
+            order = np.argsort(groups, kind="stable")
+            values, codes, source_rows = values[order], codes[order], source_rows[order]
             missing_label = missing_label[order]
             groups = groups[order]
             split_values = None if split_values is None else split_values[order]
             time_values = None if time_values is None else time_values[order]
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        ids = [str(g) for g in groups[starts]]
+        ids = [str(g) for g in names[groups[starts]]]
         if time_values is not None and len(time_values) > 1:
-            starts, ids = _time_restarts(where, starts, groups, time_values)
+            starts, ids = _time_restarts(where, starts, ids, time_values)
     elif time_values is not None and len(time_values) > 1:
         starts = np.r_[0, time_goes_back(time_values)]
         ids = [str(i) for i in range(len(starts))]
@@ -118,17 +119,20 @@ def load_table(
         ids = ["0"]
     bounds = np.r_[starts, len(values)].astype(np.int64)
     breaks = np.zeros(0, dtype=np.int64)
-    split_groups = None if split_values is None else [str(v) for v in split_values[starts]]
+    split_groups = None
+    if split_values is not None:
+        split_groups = [str(v) for v in reader.split_groups.values[split_values[starts]]]
 
     # 2. missing values
-    bad = ~np.isfinite(values)
+    bad_rows = _rows_not_finite(values)
     if nan == "interpolate":
-        values = _interpolate(where, values, bounds, ids, channel_cols)
-        bad[:] = False
-    drop = bad.any(axis=1) | missing_label
+        _interpolate(where, values, bounds, ids, channel_cols)
+        bad_rows[:] = False
+    drop = bad_rows | missing_label
     if drop.any():
-        if nan == "error":
-            check_finite(where, bad, channel_cols, source_rows, lines)
+        if nan == "error":  # missing labels the reader has refused already
+            idx = np.flatnonzero(bad_rows)
+            check_finite(where, ~np.isfinite(values[idx]), channel_cols, source_rows[idx], lines)
         keep = ~drop
         if not keep.any():
             raise nothing_left_error(where, len(keep))
@@ -141,12 +145,14 @@ def load_table(
         if split_groups is not None:
             split_groups = [g for g, ok in zip(split_groups, nonempty) if ok]
         bounds = np.r_[0, new_bounds[1:][nonempty]].astype(np.int64)
-        values, labels, source_rows = values[keep], labels[keep], source_rows[keep]
+        values, codes, source_rows = values[keep], codes[keep], source_rows[keep]
         time_values = None if time_values is None else time_values[keep]
+        classes, codes = _classes_left(classes, codes)
 
     recordings = Recordings(
         values=np.ascontiguousarray(values),
-        labels=labels,
+        codes=codes,
+        classes=classes,
         bounds=bounds,
         ids=ids,
         channels=channel_cols,
@@ -170,36 +176,72 @@ def load_table(
     return recordings
 
 
-def _recording_key(groups: np.ndarray | None, split_values: np.ndarray | None):
-    """What cuts rows into recordings: the group, the split-group, or both.
+def _recording_keys(
+    reader: TableReader, groups: np.ndarray | None, split: np.ndarray | None
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """What cuts rows into recordings, as codes in order of first sight, and its names: the
+    group, the split-group, or both.
 
     A group id that appears under two split-groups (session ``s1`` of every subject, say)
     names two recordings, ``<split-group>/<group>``; otherwise the group id alone.
     """
-    if split_values is None:
-        return groups
+    if split is None:
+        return groups, reader.groups.values
     if groups is None:
-        return split_values
-    pairs = pd.DataFrame({"s": split_values, "g": groups}).drop_duplicates()
-    if not pairs["g"].duplicated().any():
-        return groups
-    return np.char.add(np.char.add(split_values.astype(str), "/"), groups.astype(str))
+        return split, reader.split_groups.values
+    n_groups = len(reader.groups)
+    codes, pairs = pd.factorize(split.astype(np.int64) * n_groups + groups)
+    if len(pairs) == n_groups:  # every group under one split-group: its id names it
+        return groups, reader.groups.values
+    group_names, split_names = reader.groups.values, reader.split_groups.values
+    names = [f"{split_names[p // n_groups]}/{group_names[p % n_groups]}" for p in pairs]
+    return codes.astype(np.int32), np.asarray(names, dtype=object)
+
+
+def _sorted_classes(labels: Codes, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct labels sorted (as ``np.unique`` sorts them), and ``codes`` (in order of
+    first sight; -1: missing) renumbered into them, in place."""
+    names = labels.values
+    order = np.argsort(names, kind="stable")
+    rank = np.full(len(names) + 1, -1, dtype=np.int32)  # the last: code -1 stays -1
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    np.take(rank, codes, out=codes)
+    return names[order], codes
+
+
+def _classes_left(classes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Only the classes some row still has, once rows are dropped."""
+    present = np.bincount(codes, minlength=len(classes)) > 0
+    if present.all():
+        return classes, codes
+    rank = np.cumsum(present, dtype=np.int32) - 1
+    return classes[present], rank[codes]
+
+
+def _rows_not_finite(values: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """Rows with a missing or infinite value, ``block`` rows at a time (never a mask of
+    the whole table's cells)."""
+    bad = np.empty(len(values), dtype=bool)
+    for a in range(0, len(values), block):
+        np.logical_not(np.isfinite(values[a : a + block]).all(axis=1), out=bad[a : a + block])
+    return bad
 
 
 def _time_restarts(
-    where: str, group_starts: np.ndarray, groups: np.ndarray, time: np.ndarray
+    where: str, group_starts: np.ndarray, group_ids: list[str], time: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """Recording starts and ids when time goes back inside a group: each backward step
     starts a new recording (``<group>#2``, ...), so no window spans the reset."""
     back = np.setdiff1d(time_goes_back(time), group_starts)
     if len(back) == 0:
-        return group_starts, [str(g) for g in groups[group_starts]]
+        return group_starts, group_ids
     starts = np.union1d(group_starts, back)
     is_group_start = np.isin(starts, group_starts)
+    group_of = np.searchsorted(group_starts, starts, side="right") - 1
     ids, k = [], 0
-    for start, new_group in zip(starts, is_group_start, strict=True):
+    for g, new_group in zip(group_of, is_group_start, strict=True):
         k = 1 if new_group else k + 1
-        ids.append(restart_id(str(groups[start]), k))
+        ids.append(restart_id(group_ids[g], k))
     logger.info(
         "%s: time goes back %d times inside groups; each time starts a new recording (%s)",
         where, len(back), ids[int(np.flatnonzero(~is_group_start)[0])],
@@ -209,16 +251,16 @@ def _time_restarts(
 
 def _interpolate(
     where: str, values: np.ndarray, bounds: np.ndarray, ids: list[str], channels: list[str]
-) -> np.ndarray:
-    values = values.copy()
-    values[~np.isfinite(values)] = np.nan
+) -> None:
+    """Fill the missing or infinite values of each recording, in place."""
     for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         block = values[a:b]
-        if not np.isnan(block).any():
+        bad = ~np.isfinite(block)
+        if not bad.any():
             continue
+        block[bad] = np.nan
         check_interpolable(where, block, ids[i], channels)
         values[a:b] = interpolate_gaps(block)
-    return values
 
 
 def interpolate_gaps(block: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def load_ts(
                 f"file {path.name} has {train.X[0].shape[0]}; pass the test file of the same "
                 "dataset"
             )
-    check_classes(path.name, train.y, "class")
+    check_classes(path.name, np.unique(train.y), "class")
     return CaseDataset(name=path.stem.removesuffix("_TRAIN"), train=train, test=test)
 
 

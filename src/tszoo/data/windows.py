@@ -226,21 +226,21 @@ def make_windows(
     # 2. labels: a window is pure when no label change falls strictly inside it.
     # Work on changes between neighbouring rows (one int32 per row), never on a full
     # copy of the labels: this is what keeps windowing a long recording cheap.
-    labels = recordings.labels
-    changes = np.zeros(len(labels), dtype=np.int32)
-    np.not_equal(labels[1:], labels[:-1], out=changes[1:], casting="unsafe")
+    codes = recordings.codes
+    changes = np.zeros(len(codes), dtype=np.int32)
+    np.not_equal(codes[1:], codes[:-1], out=changes[1:], casting="unsafe")
     np.cumsum(changes, out=changes)
     ends = starts + window - 1
     pure = changes[ends] == changes[starts]
     del changes
-    y = labels[ends]
+    y = codes[ends]
     if label_rule == "drop":
         starts, y = starts[pure], y[pure]
     elif label_rule == "majority" and not pure.all():
         for i in np.flatnonzero(~pure):
-            values, counts = np.unique(labels[starts[i] : starts[i] + window], return_counts=True)
-            y[i] = values[np.argmax(counts)]  # ties: the class that sorts first
-    return Windows(recordings, starts, window, y)
+            values, counts = np.unique(codes[starts[i] : starts[i] + window], return_counts=True)
+            y[i] = values[np.argmax(counts)]  # ties: the class that sorts first (codes sort so)
+    return Windows(recordings, starts, window, recordings.classes[y])
 
 
 # -- windows of a table read in pieces (tszoo.data.streaming) ---------------------------
@@ -280,7 +280,7 @@ def _join(carry: Recordings, piece: Recordings) -> Recordings:
     time = None if piece.time is None else np.concatenate([carry.time, piece.time])
     return Recordings(
         values=np.concatenate([carry.values, piece.values]),
-        labels=np.zeros(n + piece.n_rows, dtype=np.int64),
+        **Recordings.unlabelled(n + piece.n_rows),
         bounds=np.r_[0, piece.bounds[1:] + n],
         ids=piece.ids,
         channels=piece.channels,
@@ -296,7 +296,7 @@ def _tail(rec: Recordings, start: int) -> Recordings:
     n = rec.n_rows - start
     return Recordings(
         values=rec.values[start:].copy(),
-        labels=np.zeros(n, dtype=np.int64),
+        **Recordings.unlabelled(n),
         bounds=np.array([0, n], dtype=np.int64),
         ids=rec.ids[-1:],
         channels=rec.channels,

@@ -849,3 +849,57 @@ def test_streaming_splits_time_resets_as_loading_whole_does(tmp_path, chunk_rows
             rows_of.setdefault(rid, []).extend(piece.source_rows[a:b].tolist())
     for rid, a, b in zip(whole.ids, whole.bounds[:-1], whole.bounds[1:], strict=True):
         assert rows_of[rid] == whole.source_rows[a:b].tolist()
+
+
+def interleaved_table() -> pd.DataFrame:
+    """Three interleaved groups with a time reset, text labels, a missing value and a label
+    seen only late in the file."""
+    n = 40
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "gid": [f"g{i % 3}" for i in range(n)],
+            "time": [i % 17 for i in range(n)],
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "label": [["walk", "run"][(i // 7) % 2] for i in range(n)],
+        }
+    )
+    df.loc[33:, "label"] = "sit"
+    df.loc[12, "b"] = np.nan
+    return df
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7, 40])
+@pytest.mark.parametrize("nan", ["drop", "interpolate"])
+def test_loading_in_chunks_gives_what_loading_in_one_chunk_gives(tmp_path, suffix, chunk_rows, nan):
+    # loading is the concatenation of the reader's chunks: their size changes nothing
+    path = tmp_path / f"t{suffix}"
+    df = interleaved_table()
+    df.to_csv(path, index=False) if suffix == ".csv" else df.to_parquet(path, index=False)
+    whole = load_table(path, group="gid", nan=nan, chunk_rows=1000)
+    rec = load_table(path, group="gid", nan=nan, chunk_rows=chunk_rows)
+    assert rec.classes.tolist() == whole.classes.tolist() == ["run", "sit", "walk"]
+    np.testing.assert_array_equal(rec.values, whole.values)
+    np.testing.assert_array_equal(rec.labels, whole.labels)
+    np.testing.assert_array_equal(rec.source_rows, whole.source_rows)
+    np.testing.assert_array_equal(rec.time, whole.time)
+    assert rec.ids == whole.ids and rec.bounds.tolist() == whole.bounds.tolist()
+    assert rec.breaks.tolist() == whole.breaks.tolist()
+    expected = df.loc[rec.source_rows, "label"].to_numpy()
+    assert rec.labels.tolist() == expected.tolist()  # every row keeps its own label
+
+
+def test_a_class_only_in_dropped_rows_is_no_class(tmp_path):
+    path = write(tmp_path, "a.csv", "a,label\n1,x\n2,y\n,z\n3,x\n")
+    rec = load_table(path, nan="drop", chunk_rows=2)
+    assert rec.classes.tolist() == ["x", "y"]
+    assert rec.labels.tolist() == ["x", "y", "x"]
+
+
+def test_missing_value_message_counts_the_whole_file_in_any_chunks(tmp_path):
+    path = write(tmp_path, "a.csv", "a,label\n1,0\n,1\n3,0\n,1\n")
+    for chunk_rows in (1, 2, 10):
+        with pytest.raises(DataError, match=r"at row 1 \(line 3\) \(2 such values in all\)"):
+            load_table(path, chunk_rows=chunk_rows)

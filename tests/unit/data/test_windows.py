@@ -75,9 +75,9 @@ def test_dropped_rows_break_windows(recordings_factory):
     rec = recordings_factory([20])
     keep = np.ones(20, bool)
     keep[9] = False  # as if row 9 held a NaN and was dropped
-    rec.values, rec.labels, rec.source_rows = (
+    rec.values, rec.codes, rec.source_rows = (
         rec.values[keep],
-        rec.labels[keep],
+        rec.codes[keep],
         np.flatnonzero(keep),
     )
     rec.bounds = np.array([0, 19])
