@@ -75,13 +75,13 @@ def build_onnx(model_path: str | Path):
     from tszoo.models.persistence import META, load_model
 
     model_dir = find_model_dir(model_path)
-    model, meta = load_model(model_dir)
-    name = json.loads((model_dir / META).read_text(encoding="utf-8"))["model"]
-    if name not in exportable_models():
+    name = _saved_name(model_dir / META)
+    if name is not None and name not in exportable_models():  # refused before it is loaded
         raise TszooError(
             f"{model_dir}: a {name} model cannot be exported to ONNX; the models that can "
             f"are {', '.join(exportable_models())}"
         )
+    model, meta = load_model(model_dir)  # checks the files, and says what is wrong with them
     if "normalisation" not in meta:
         raise TszooError(
             f"{model_dir}: the model was saved without its normalisation; "
@@ -110,6 +110,15 @@ def build_onnx(model_path: str | Path):
     onnx.helper.set_model_props(graph, {"tszoo": json.dumps(sidecar)})
     onnx.checker.check_model(graph)
     return graph, sidecar
+
+
+def _saved_name(meta_path: Path) -> str | None:
+    """The registry name in ``model.json``; None where it cannot be read (load_model then
+    says why)."""
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8")).get("model")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
 
 
 def _sidecar(name: str, model, meta: dict, n_channels: int, n_timepoints: int) -> dict:
