@@ -64,6 +64,7 @@ def deep_graph(model, n_channels: int, n_timepoints: int) -> onnx.ModelProto:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", "Constant folding", UserWarning)  # a strided slice
         torch.onnx.export(
             predictor,
             (example,),
