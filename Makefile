@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH_CPU)
-	$(PIP) install --quiet -e ".[dev,mlflow]"
+	$(PIP) install --quiet -e ".[dev,mlflow,onnx]"
 	touch $@
 
 # The main job: every registered model on a bundled dataset (BasicMotions, 6 channels),

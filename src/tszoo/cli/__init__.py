@@ -1,9 +1,9 @@
 """The ``tszoo`` command line. Each command parses options and calls a plain function.
 
-``app`` holds what every command shares; ``data`` and ``runs`` hold the commands.
+``app`` holds what every command shares; ``data``, ``runs`` and ``export`` hold the commands.
 """
 
-from tszoo.cli import data, runs  # noqa: F401  (each registers its commands on the app)
+from tszoo.cli import data, export, runs  # noqa: F401  (each registers its commands on the app)
 from tszoo.cli.app import app
 
 
