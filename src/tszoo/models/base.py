@@ -4,7 +4,8 @@ Every model is a scikit-learn classifier on ``X`` of shape ``(n_cases, n_channel
 n_timepoints)`` — or, for unequal-length data, a list of ``(n_channels, n_timepoints_i)``
 arrays. The base class owns the public ``fit`` / ``predict`` / ``predict_proba``: it checks
 the input, encodes labels (``classes_`` keeps the original ones, strings included) and
-leaves subclasses two methods to write, ``_fit`` and ``_predict_proba``, on integer labels.
+leaves subclasses two methods to write, ``_fit`` and ``_predict_proba``, on integer labels,
+and two to be saved, ``_save`` and ``_load``.
 
 Capabilities are class tags; ``_get_test_params`` gives cheap parameters for the contract
 test. ``__init__`` only stores keyword parameters; everything learned ends in ``_``.
@@ -12,6 +13,7 @@ test. ``__init__`` only stores keyword parameters; everything learned ends in ``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -109,6 +111,19 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         raise NotImplementedError
+
+    def _save(self, directory: Path) -> dict:
+        """Write the fitted state into ``directory`` (no pickle: safetensors, skops, JSON);
+        return a JSON-able dict of the rest, which :meth:`_load` gets back."""
+        raise TszooError(
+            f"{type(self).__name__} cannot be saved: it does not implement _save and _load"
+        )
+
+    def _load(self, directory: Path, state: dict) -> None:
+        """Restore the fitted state that :meth:`_save` wrote (``classes_`` is set)."""
+        raise TszooError(
+            f"{type(self).__name__} cannot be loaded: it does not implement _save and _load"
+        )
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:
