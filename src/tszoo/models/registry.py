@@ -87,6 +87,13 @@ def register(name: str, cls: type, *, fixed: dict[str, Any] | None = None, **tag
     _register(name, cls, fixed or {}, tags, "tszoo.register")
 
 
+def unregister(name: str) -> None:
+    """Remove a model added with :func:`register` (a test's, say) from this process."""
+    if name not in _PLUGINS:
+        raise TszooError(f"'{name}' is not a plugin model; plugins are {', '.join(_PLUGINS)}")
+    del _PLUGINS[name]
+
+
 def _register(name: str, cls: Any, fixed: dict, tags: dict, package: str) -> None:
     from tszoo.models.base import BaseClassifier
 
@@ -135,6 +142,12 @@ def model_names() -> list[str]:
     """tszoo's own models, then the plugins."""
     _discover()
     return [*_BUILTIN, *_PLUGINS]
+
+
+def plugin_names() -> list[str]:
+    """The models from outside tszoo (entry points and :func:`register`)."""
+    _discover()
+    return list(_PLUGINS)
 
 
 def _check(name: str) -> str:
