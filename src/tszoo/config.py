@@ -24,8 +24,6 @@ the key and suggesting the closest valid one.
 
 from __future__ import annotations
 
-import inspect
-import typing
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -95,14 +93,13 @@ def _annotation(hint: Any) -> Any:
 @cache
 def param_schema(name: str) -> type[BaseModel]:
     """A strict pydantic model of model ``name``'s configurable constructor keywords."""
+    from tszoo.models.base import init_parameters
     from tszoo.models.registry import fixed_params, get_model_class
 
-    cls = get_model_class(name)
-    hints = typing.get_type_hints(cls.__init__)
     fixed = fixed_params(name)
     fields = {
-        p.name: (_annotation(hints.get(p.name, Any)), p.default)
-        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+        p.name: (_annotation(p.annotation), p.default)
+        for p in init_parameters(get_model_class(name))
         if p.name not in RUN_ONLY_PARAMS and p.name not in fixed
     }
     return create_model(

@@ -41,15 +41,21 @@ def datasets(quiet: Quiet = False, debug: Debug = False) -> None:
 
 @app.command()
 def models(quiet: Quiet = False, debug: Debug = False) -> None:
-    """List the registered models with their tags."""
-    from tszoo.models.registry import model_names, model_tags
+    """List the registered models with their tags and the package each comes from."""
+    from tszoo.models.registry import model_names, model_package, model_tags
 
-    rows = run(lambda: [(n, model_tags(n)) for n in model_names()], quiet=quiet, debug=debug)
+    rows = run(
+        lambda: [(n, model_tags(n), model_package(n)) for n in model_names()],
+        quiet=quiet,
+        debug=debug,
+    )
     table = Table(title="Models")
     table.add_column("name")
     table.add_column("tags")
-    for name, tags in rows:
-        table.add_row(name, ", ".join(k.replace("_", "-") for k, v in tags.items() if v))
+    table.add_column("package")  # "tszoo", or the plugin's distribution
+    for name, tags, package in rows:
+        flags = ", ".join(k.replace("_", "-") for k, v in tags.items() if v)
+        table.add_row(name, flags, package)
     console.print(table)
 
 

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from tszoo.data.pipeline import DataSplits, prepare_folds, prepare_splits
+from tszoo.errors import TszooError
 from tszoo.evaluation.experiment import fit_and_score, save_cell
 from tszoo.evaluation.progress import EpochEvents
+from tszoo.models.registry import model_names
 from tszoo.runs import Cell, RunLayout
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
     where = {"host": socket.gethostname(), "pid": os.getpid()}
     cell = task.cell
     try:
+        _check_registered(cell.model)
         splits = load_splits(task.source, cell.seed, task.options, cell.fold)
         logger.info("fitting %s", cell)
         result = fit_and_score(cell.model, task.params, splits, cell.seed, callbacks=callbacks)
@@ -115,6 +118,16 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
         "results.csv": [row],
     }
     return CellOutcome(cell, rows, seconds=time.perf_counter() - start, **where)
+
+
+def _check_registered(name: str) -> None:
+    """A clear error for a model that the run's process knows and this worker does not."""
+    if name not in model_names():
+        raise TszooError(
+            f"model '{name}' is not registered in this worker process ({socket.gethostname()}, "
+            f"pid {os.getpid()}); tszoo.register() only registers in its own process: install "
+            "the model's package with a 'tszoo.models' entry point where the workers run"
+        )
 
 
 def run_cell_alone(task: CellTask) -> CellOutcome:

@@ -4,7 +4,8 @@ Every model is a scikit-learn classifier on ``X`` of shape ``(n_cases, n_channel
 n_timepoints)`` — or, for unequal-length data, a list of ``(n_channels, n_timepoints_i)``
 arrays. The base class owns the public ``fit`` / ``predict`` / ``predict_proba``: it checks
 the input, encodes labels (``classes_`` keeps the original ones, strings included) and
-leaves subclasses two methods to write, ``_fit`` and ``_predict_proba``, on integer labels.
+leaves subclasses two methods to write, ``_fit`` and ``_predict_proba``, on integer labels,
+and two to be saved, ``_save`` and ``_load``.
 
 Capabilities are class tags; ``_get_test_params`` gives cheap parameters for the contract
 test. ``__init__`` only stores keyword parameters; everything learned ends in ``_``.
@@ -12,6 +13,9 @@ test. ``__init__`` only stores keyword parameters; everything learned ends in ``
 
 from __future__ import annotations
 
+import inspect
+import typing
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -110,6 +114,25 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         raise NotImplementedError
 
+    def _save(self, directory: Path) -> dict:
+        """Write the fitted state into ``directory`` (no pickle: safetensors, skops, JSON);
+        return a JSON-able dict of the rest, which :meth:`_load` gets back."""
+        raise TszooError(
+            f"{type(self).__name__} cannot be saved: it does not implement _save and _load"
+        )
+
+    def _load(self, directory: Path, state: dict) -> None:
+        """Restore the fitted state that :meth:`_save` wrote (``classes_`` is set)."""
+        raise TszooError(
+            f"{type(self).__name__} cannot be loaded: it does not implement _save and _load"
+        )
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # scikit-learn reads the parameters off ``__init__`` alone; a subclass whose
+        # ``__init__`` passes ``**kwargs`` on to its base has the base's parameters too
+        return sorted(p.name for p in init_parameters(cls))
+
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:
         """Small, fast parameters for the contract test."""
@@ -128,6 +151,31 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         return tags
+
+
+def init_parameters(cls: type) -> list[inspect.Parameter]:
+    """The keyword parameters of ``cls``, annotations resolved: those of its ``__init__``
+    and, where that ends in ``**kwargs``, those of the next base ``__init__`` it hands them
+    to (and so on), e.g. a short deep model's own parameters plus the training ones."""
+    params: dict[str, inspect.Parameter] = {}
+    seen = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or init in seen or klass is object:
+            continue
+        seen.add(init)
+        hints = typing.get_type_hints(init)
+        forwards = False
+        for p in list(inspect.signature(init).parameters.values())[1:]:
+            if p.kind is p.VAR_KEYWORD:
+                forwards = True
+            elif p.kind is p.VAR_POSITIONAL:
+                raise TszooError(f"{cls.__name__}.__init__ takes *args; use keyword parameters")
+            elif p.name not in params:
+                params[p.name] = p.replace(annotation=hints.get(p.name, Any))
+        if not forwards:
+            break
+    return list(params.values())
 
 
 def check_X(X: ArrayLike3D, *, allow_unequal: bool = True) -> ArrayLike3D:

@@ -5,7 +5,8 @@ as channel names, window and normalisation, the tszoo version and a SHA-256 of e
 other file) plus the model's own files: network weights as safetensors, scikit-learn and
 aeon objects through skops, which refuses types it was not told to trust. Nothing is
 unpickled and no class is imported by a name read from a file: the class comes from the
-registry.
+registry, plugins included (a plugin's ``model.json`` also names the package it came from,
+so a machine without that package is told what to install).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def save_model(model, directory: str | Path, *, name: str, metadata: dict | None
     The directory is written whole under a temporary name and then renamed, so it never
     exists half-written; an existing non-empty directory is an error.
     """
+    from tszoo.models.registry import model_package
+
+    package = model_package(name)
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise TszooError(f"{directory} already holds files; save the model somewhere new")
@@ -45,6 +49,7 @@ def save_model(model, directory: str | Path, *, name: str, metadata: dict | None
             "format": FORMAT,
             "tszoo_version": tszoo.__version__,
             "model": name,
+            "package": package,
             "params": _jsonable(
                 {
                     k: v
@@ -81,7 +86,7 @@ def load_model(directory: str | Path) -> tuple[Any, dict]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TszooError(f"{meta_path}: not valid JSON ({exc}); the model file is damaged") from exc
     if meta.get("model") not in model_names():
-        raise TszooError(f"{meta_path}: unknown model {meta.get('model')!r}")
+        raise TszooError(f"{meta_path}: {_unknown_model(meta)}")
     for fname, digest in meta.get("sha256", {}).items():
         path = directory / fname
         if not path.is_file() or _sha256(path) != digest:
@@ -111,6 +116,22 @@ def load_model(directory: str | Path) -> tuple[Any, dict]:
             "refusing to load them"
         ) from exc
     return model, meta["metadata"]
+
+
+def _unknown_model(meta: dict) -> str:
+    """Why ``meta``'s model is not registered here, and what to install."""
+    name, package = meta.get("model"), meta.get("package", "tszoo")
+    if package == "tszoo.register":
+        return (
+            f"model {name!r} was registered with tszoo.register() when it was saved; "
+            "register it again in this process (or publish it as a 'tszoo.models' entry point)"
+        )
+    if package != "tszoo":
+        return (
+            f"model {name!r} comes from the plugin package {package!r}, which is not installed "
+            f"(or does not load); pip install {package} to load it"
+        )
+    return f"unknown model {name!r}; it may come from a newer tszoo"
 
 
 class SkopsEstimatorState:

@@ -117,6 +117,35 @@ class DeepClassifier(BaseClassifier):
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "deep": True}
     _transient_params: ClassVar[tuple[str, ...]] = ("callbacks",)
 
+    def __init__(
+        self,
+        *,
+        n_steps: int | None = 1000,
+        max_epochs: int = 500,
+        batch_size: int = 16,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        scheduler: str = "cosine",
+        patience: int | None = None,
+        stop_loss: float | None = 0.01,
+        class_weight: str | None = None,
+        inputs: str = "auto",
+        augment_shift: float = 0.0,
+        augment_noise: float = 0.0,
+        augment_scale: float = 0.0,
+        random_state: int | None = None,
+        n_jobs: int = 1,
+        device: str = "auto",
+        callbacks: list | None = None,
+    ) -> None:
+        # The common parameters, for a short subclass: ``def __init__(self, *, hidden=32,
+        # **common): self.hidden = hidden; super().__init__(**common)`` (tszoo's own models
+        # list them all instead, each with its own defaults).
+        for key, value in locals().items():
+            if key not in ("self", "__class__"):
+                setattr(self, key, value)
+
     # -- for subclasses ---------------------------------------------------------------
 
     def _build_network(self, n_channels: int, n_classes: int, n_timepoints: int) -> nn.Module:
