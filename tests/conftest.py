@@ -78,7 +78,7 @@ def write_subject_sessions(
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def subject_sessions():
     """``write_subject_sessions`` for tests in any folder."""
     return write_subject_sessions

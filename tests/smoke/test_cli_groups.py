@@ -40,11 +40,9 @@ def error_of(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def watch(tmp_path_factory) -> Path:
-    from conftest import write_subject_sessions
-
+def watch(tmp_path_factory, subject_sessions) -> Path:
     path = tmp_path_factory.mktemp("data") / "watch.csv"
-    return write_subject_sessions(path, subjects=5, sessions=4, labels=[0, 1, 2, 3])
+    return subject_sessions(path, subjects=5, sessions=4, labels=[0, 1, 2, 3])
 
 
 @pytest.fixture(scope="module")
