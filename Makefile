@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 TORCH_CPU := torch==2.13.0
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench docs clean
 
 setup: $(VENV)/.installed
 
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH_CPU)
-	$(PIP) install --quiet -e ".[dev,mlflow,onnx]"
+	$(PIP) install --quiet -e ".[dev,mlflow,onnx,docs]"
 	touch $@
 
 # The main job: every registered model on a bundled dataset (BasicMotions, 6 channels),
@@ -36,5 +36,12 @@ bench: setup
 	$(PY) benchmarks/windowing.py
 	$(PY) benchmarks/study_table.py --set inception_time.n_ensemble=1
 
+# The documentation site into site/: strict, so a broken link, anchor or docstring
+# reference fails. `.venv/bin/mkdocs serve` serves it while you edit.
+docs: setup
+	$(PY) -c "import mkdocs, material, mkdocstrings_handlers.python" 2>/dev/null || \
+		$(PIP) install --quiet -e ".[docs]"
+	$(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build site *.egg-info src/*.egg-info .pytest_cache .ruff_cache
