@@ -16,7 +16,6 @@ import hashlib
 import json
 import pickle
 import re
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -188,10 +187,20 @@ def as_windows(X: np.ndarray, y: np.ndarray) -> CountingWindows:
     return CountingWindows(make_windows(rec, length, length))
 
 
+# Chunk sizes below the 300 cases of ``many_windows_task``, for the models that take them,
+# so that their chunked paths are the ones :func:`check_windows_as_views` takes.
+SMALL_CHUNKS = {"chunk_size": 64, "max_fit_series": 64}
+
+
 def check_windows_as_views(name: str, many, params: dict | None = None) -> None:
     """Windows given as views of a recording train and predict as the same array does,
-    and no call copies every window out at once (``many`` from :func:`many_windows_task`)."""
+    and no call copies every window out at once (``many`` from :func:`many_windows_task`).
+
+    A model with a ``chunk_size`` (or ``max_fit_series``) parameter gets a small one, so
+    its chunks are what is checked."""
     (X, y), (X_val, y_val), (X_test, _) = many
+    own = get_model_class(name)().get_params()
+    params = {**{k: v for k, v in SMALL_CHUNKS.items() if k in own}, **(params or {})}
     views = [as_windows(X, y), as_windows(X_val, y_val), as_windows(X_test, np.zeros(len(X_test)))]
     np.testing.assert_array_equal(np.asarray(views[0]), X)
     views[0].largest = 0  # that check copied every window; the models must not
@@ -275,28 +284,11 @@ def check_classifier(model: str | type, **quick_params: Any) -> None:
             _run(name, check_save_load_round_trip, name, fitted, task, Path(tmp) / "saved")
             _run(name, check_unequal_length_where_tagged, name, task, p)
             _run(name, check_wrong_channel_count_is_refused, fitted, task)
-            with _small_deep_chunks():
-                _run(name, check_windows_as_views, name, many, p)
+            _run(name, check_windows_as_views, name, many, p)
             _run(name, check_tampered_model_files_are_refused, name, fitted, Path(tmp))
     finally:
         if scratch:
             unregister(name)
-
-
-@contextmanager
-def _small_deep_chunks() -> Iterator[None]:
-    """The deep base's input statistics in chunks of 64 windows, below the 300 cases of
-    :func:`check_windows_as_views`, so a deep plugin takes the chunked path there (tszoo's
-    contract test sets its own models' chunk sizes so too)."""
-    deep = sys.modules.get("tszoo.models.deep.base")  # loaded where a deep model is checked
-    if deep is None:
-        yield
-        return
-    before, deep.STATS_CHUNK = deep.STATS_CHUNK, 64
-    try:
-        yield
-    finally:
-        deep.STATS_CHUNK = before
 
 
 def _name_for(model: str | type) -> tuple[str, bool]:

@@ -23,12 +23,11 @@ def test_quant_gives_aeons_probabilities(data):
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_quant_learns_and_transforms_in_chunks(data, monkeypatch):
+def test_quant_learns_and_transforms_in_chunks(data):
     (X, y), (X_test, y_test) = data
     whole = QUANTClassifier(random_state=0).fit(X, y)
     assert (whole.predict(X_test) == y_test).mean() >= 0.9
-    monkeypatch.setattr(QUANTClassifier, "_CHUNK", 7)
-    chunked = QUANTClassifier(random_state=0).fit(X, y)
+    chunked = QUANTClassifier(chunk_size=7, random_state=0).fit(X, y)
     np.testing.assert_array_equal(chunked.predict_proba(X_test), whole.predict_proba(X_test))
 
 

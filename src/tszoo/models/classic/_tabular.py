@@ -29,7 +29,9 @@ class TabularClassifier(SkopsEstimatorState, BaseClassifier):
         raise NotImplementedError
 
     def _features(self, X: ArrayLike3D) -> np.ndarray:
-        return window_features(X, self.features, length=self.n_timepoints_)
+        return window_features(
+            X, self.features, length=self.n_timepoints_, chunk_size=self.chunk_size
+        )
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
         check_features(self.features)

@@ -41,9 +41,9 @@ SUMMARY_STATS = (
     "diff_std",
     "diff_mean_abs",
 )
-# Cases per block in `summary_features`: bounds the float32 temporaries to a few MB per
-# channel-length without making the per-block Python overhead noticeable.
-_CHUNK = 4096
+# Cases per block by default: bounds the float32 temporaries to a few MB per channel-length
+# without making the per-block Python overhead noticeable.
+CHUNK_SIZE = 4096
 
 
 def check_features(features: str) -> str:
@@ -53,7 +53,13 @@ def check_features(features: str) -> str:
     return features
 
 
-def window_features(X: ArrayLike3D, features: str = "summary", *, length: int | None = None):
+def window_features(
+    X: ArrayLike3D,
+    features: str = "summary",
+    *,
+    length: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+):
     """Turn series into a feature matrix.
 
     Parameters
@@ -65,6 +71,9 @@ def window_features(X: ArrayLike3D, features: str = "summary", *, length: int | 
     length : int, optional
         For ``raw`` only: the length every series is resampled to. Needed for unequal-length
         input (pass the training length at predict time); defaults to the series' own length.
+    chunk_size : int
+        Cases whose summary or catch22 features are computed at a time (the result does
+        not depend on it; a :class:`WindowArray` is copied out this many windows at once).
 
     Returns
     -------
@@ -74,27 +83,27 @@ def window_features(X: ArrayLike3D, features: str = "summary", *, length: int | 
     """
     check_features(features)
     if features == "summary":
-        return summary_features(X)
+        return summary_features(X, chunk_size)
     if features == "catch22":
-        return catch22_features(X)
+        return catch22_features(X, chunk_size)
     return raw_features(X, length)
 
 
-def summary_features(X: ArrayLike3D) -> np.ndarray:
+def summary_features(X: ArrayLike3D, chunk_size: int = CHUNK_SIZE) -> np.ndarray:
     """The :data:`SUMMARY_STATS` of every channel: ``(n_cases, 10 * n_channels)``.
 
     Columns run statistic-major within a channel: channel 0's ten statistics, then
     channel 1's, and so on (see :func:`feature_names`).
     """
     if not isinstance(X, list):  # an array, or windows copied a block at a time
-        return _by_blocks(_summary_block, X, 10 * X.shape[1])
+        return _by_blocks(_summary_block, X, 10 * X.shape[1], chunk_size)
     # unequal lengths: stack the series of each length and compute them together
     by_length: dict[int, list[int]] = defaultdict(list)
     for i, x in enumerate(X):
         by_length[x.shape[1]].append(i)
     out = np.empty((len(X), X[0].shape[0] * len(SUMMARY_STATS)), dtype=np.float32)
     for idx in by_length.values():
-        out[idx] = summary_features(np.stack([X[i] for i in idx]))
+        out[idx] = summary_features(np.stack([X[i] for i in idx]), chunk_size)
     return out
 
 
@@ -132,7 +141,7 @@ def _summary_block(X: np.ndarray) -> np.ndarray:
     return np.stack(stats, axis=-1).reshape(n_cases, -1).astype(np.float32)
 
 
-def catch22_features(X: ArrayLike3D) -> np.ndarray:
+def catch22_features(X: ArrayLike3D, chunk_size: int = CHUNK_SIZE) -> np.ndarray:
     """aeon's Catch22 features of every channel: ``(n_cases, 22 * n_channels)``.
 
     Features that are undefined for a series (a constant window, say) come back as 0.
@@ -149,16 +158,18 @@ def catch22_features(X: ArrayLike3D) -> np.ndarray:
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
     if isinstance(X, WindowArray):  # each series' features are its own: any blocks do
-        return _by_blocks(catch22, X, 22 * X.shape[1])
+        return _by_blocks(catch22, X, 22 * X.shape[1], chunk_size)
     return catch22(X)
 
 
-def _by_blocks(features, X: np.ndarray | WindowArray, n_features: int) -> np.ndarray:
-    """``features`` of ``_CHUNK`` cases at a time, into one float32 ``(n_cases, n_features)``
-    array: only one block of a :class:`WindowArray` is ever copied out."""
+def _by_blocks(
+    features, X: np.ndarray | WindowArray, n_features: int, chunk_size: int
+) -> np.ndarray:
+    """``features`` of ``chunk_size`` cases at a time, into one float32 ``(n_cases,
+    n_features)`` array: only one block of a :class:`WindowArray` is ever copied out."""
     out = np.empty((len(X), n_features), dtype=np.float32)
-    for a in range(0, len(X), _CHUNK):
-        out[a : a + _CHUNK] = features(X[a : a + _CHUNK])
+    for a in range(0, len(X), chunk_size):
+        out[a : a + chunk_size] = features(X[a : a + chunk_size])
     return out
 
 

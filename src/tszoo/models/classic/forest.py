@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier as _SkRandomForest
 
 from tszoo.models.classic._tabular import TabularClassifier
+from tszoo.models.classic.features import CHUNK_SIZE
 
 
 class RandomForestClassifier(TabularClassifier):
@@ -28,6 +29,10 @@ class RandomForestClassifier(TabularClassifier):
     n_jobs : int, default=1
         Cores to fit and predict on; ``-1`` uses every core. Changing it on a fitted model
         (``set_params``) changes the cores it predicts on.
+    chunk_size : int, default=4096
+        Cases whose features are computed at a time: a
+        :class:`~tszoo.data.windows.WindowArray` is copied out this many windows at once.
+        The result does not depend on it; lower it to save memory.
     random_state : int, RandomState or None, default=None
         Seeds the bootstrap samples and the feature draws.
 
@@ -46,12 +51,14 @@ class RandomForestClassifier(TabularClassifier):
         n_estimators: int = 300,
         max_depth: int | None = None,
         n_jobs: int = 1,
+        chunk_size: int = CHUNK_SIZE,
         random_state=None,
     ):
         self.features = features
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
         self.random_state = random_state
 
     def _make_estimator(self, y: np.ndarray) -> _SkRandomForest:

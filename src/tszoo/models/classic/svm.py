@@ -14,6 +14,7 @@ from sklearn.svm import SVC
 
 from tszoo.errors import TszooError
 from tszoo.models.classic._tabular import TabularClassifier
+from tszoo.models.classic.features import CHUNK_SIZE
 
 
 class SVMClassifier(TabularClassifier):
@@ -44,6 +45,10 @@ class SVMClassifier(TabularClassifier):
         RBF kernel width, as in :class:`sklearn.svm.SVC`.
     select_percentile : float, default=20
         Percentage of features kept (by ANOVA F-score on the training data); 100 keeps all.
+    chunk_size : int, default=4096
+        Cases whose features are computed at a time: a
+        :class:`~tszoo.data.windows.WindowArray` is copied out this many windows at once.
+        The result does not depend on it; lower it to save memory.
     random_state : int, RandomState or None, default=None
         Accepted for a uniform interface; the fit is deterministic.
 
@@ -62,12 +67,14 @@ class SVMClassifier(TabularClassifier):
         C: float = 1.0,
         gamma: str | float = "scale",
         select_percentile: float = 20,
+        chunk_size: int = CHUNK_SIZE,
         random_state=None,
     ):
         self.features = features
         self.C = C
         self.gamma = gamma
         self.select_percentile = select_percentile
+        self.chunk_size = chunk_size
         self.random_state = random_state
 
     def _make_estimator(self, y: np.ndarray) -> CalibratedClassifierCV:

@@ -41,8 +41,9 @@ WEIGHTS = "weights.safetensors"
 # Settings for ``_get_test_params``: tiny data sets, so short but lively runs, and inputs
 # that keep level and trend (the contract task is told apart by trend).
 TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centred+diff"}
-# Cases per chunk when fitting the input standardisation: the same chunks for windows in
-# memory and windows gathered on demand, so both give the same statistics.
+# Cases per chunk when fitting the input standardisation (``chunk_size``'s default): the
+# same chunks for windows in memory and windows gathered on demand, so both give the same
+# statistics.
 STATS_CHUNK = 4096
 # The input representations ``inputs="auto"`` chooses between, the default first: on the
 # development suite's validation splits raw z-scored series won on the UCR/UEA sets and
@@ -97,6 +98,10 @@ class DeepClassifier(BaseClassifier):
         other's cores; ``benchmarks/concurrent_training.py``). Large networks on long
         series gain up to about 1.7x from two threads alone.
     device : {"auto", "cpu", "cuda"}
+    chunk_size : int
+        Windows whose input statistics are computed at a time (and copied out of a
+        :class:`~tszoo.data.windows.WindowArray` at once); windows in memory and windows
+        gathered on demand use the same chunks, so both give the same network.
     callbacks : list of Callback or None
         Extra trainer callbacks, e.g. a progress bar.
 
@@ -137,6 +142,7 @@ class DeepClassifier(BaseClassifier):
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
+        chunk_size: int = STATS_CHUNK,
         callbacks: list | None = None,
     ) -> None:
         # The common parameters, for a short subclass: ``def __init__(self, *, hidden=32,
@@ -244,10 +250,11 @@ class DeepClassifier(BaseClassifier):
         network, bit for bit.
         """
         if isinstance(X, WindowArray):
-            full = np.full(STATS_CHUNK, X.shape[-1])
+            chunk = self.chunk_size
+            full = np.full(chunk, X.shape[-1])
 
-            def window_chunks():  # input features of STATS_CHUNK windows at a time
-                for x in X.batches(STATS_CHUNK):
+            def window_chunks():  # input features of chunk_size windows at a time
+                for x in X.batches(chunk):
                     yield make_input_features(x, full[: len(x)], self.inputs_), full[: len(x)]
 
             self.n_timepoints_ = int(X.shape[-1])
@@ -256,8 +263,9 @@ class DeepClassifier(BaseClassifier):
         features, lengths = self._input_features(X)
 
         def array_chunks():
-            for a in range(0, len(features), STATS_CHUNK):
-                yield features[a : a + STATS_CHUNK], lengths[a : a + STATS_CHUNK]
+            size = self.chunk_size
+            for a in range(0, len(features), size):
+                yield features[a : a + size], lengths[a : a + size]
 
         self.n_timepoints_ = int(features.shape[-1])
         self.input_mean_, self.input_std_ = channel_stats(array_chunks)

@@ -10,7 +10,7 @@ from torch import nn
 
 from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, check_X
-from tszoo.models.deep.base import TEST_TRAINING, DeepClassifier
+from tszoo.models.deep.base import STATS_CHUNK, TEST_TRAINING, DeepClassifier
 from tszoo.models.deep.networks import HybridCNNLSTM
 from tszoo.training import resolve_device
 
@@ -58,6 +58,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
+        chunk_size: int = STATS_CHUNK,
         callbacks: list | None = None,
     ) -> None:
         self.attention = attention
@@ -85,6 +86,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device
+        self.chunk_size = chunk_size
         self.callbacks = callbacks
 
     def _build_network(self, n_channels: int, n_classes: int, n_timepoints: int) -> nn.Module:

@@ -6,7 +6,7 @@ from typing import Any
 
 from torch import nn
 
-from tszoo.models.deep.base import TEST_TRAINING, DeepClassifier
+from tszoo.models.deep.base import STATS_CHUNK, TEST_TRAINING, DeepClassifier
 from tszoo.models.deep.networks import InceptionNetwork
 
 
@@ -50,6 +50,7 @@ class InceptionTimeClassifier(DeepClassifier):
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
+        chunk_size: int = STATS_CHUNK,
         callbacks: list | None = None,
     ) -> None:
         self.n_ensemble = n_ensemble
@@ -74,6 +75,7 @@ class InceptionTimeClassifier(DeepClassifier):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device
+        self.chunk_size = chunk_size
         self.callbacks = callbacks
 
     def _n_members(self) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from torch import nn
 
-from tszoo.models.deep.base import TEST_TRAINING, DeepClassifier
+from tszoo.models.deep.base import STATS_CHUNK, TEST_TRAINING, DeepClassifier
 from tszoo.models.deep.networks import ResNet
 from tszoo.models.deep.networks.cnn import fcn_kernels
 
@@ -45,6 +45,7 @@ class ResNetClassifier(DeepClassifier):
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
+        chunk_size: int = STATS_CHUNK,
         callbacks: list | None = None,
     ) -> None:
         self.n_filters = n_filters
@@ -67,6 +68,7 @@ class ResNetClassifier(DeepClassifier):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device
+        self.chunk_size = chunk_size
         self.callbacks = callbacks
 
     def _build_network(self, n_channels: int, n_classes: int, n_timepoints: int) -> nn.Module:

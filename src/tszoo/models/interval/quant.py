@@ -34,7 +34,7 @@ class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
     * **Unequal and short series** are resampled linearly to the longest training series
       (at least :attr:`_MIN_LENGTH` points), at fit and at predict time; aeon's QUANT needs
       one length.
-    * **Many windows**: series are transformed :attr:`_CHUNK` at a time, so a
+    * **Many windows**: series are transformed ``chunk_size`` at a time, so a
       :class:`~tszoo.data.windows.WindowArray` is never copied out whole. The transform has
       no fitted state but the intervals, which depend on the length alone.
 
@@ -54,6 +54,9 @@ class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
     n_jobs : int, default=1
         Cores for the trees; ``-1`` uses every core. Changing it on a fitted model
         (``set_params``) changes the cores it predicts on.
+    chunk_size : int, default=4096
+        Series transformed at a time: a :class:`~tszoo.data.windows.WindowArray` is copied out this
+        many windows at once. The result does not depend on it; lower it to save memory.
     random_state : int, RandomState or None, default=None
         Seeds the trees (the transform is deterministic).
 
@@ -68,7 +71,6 @@ class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 4  # second differences and a 5-point smoothing need a few points
-    _CHUNK = 4096  # series transformed at a time
 
     def __init__(
         self,
@@ -79,8 +81,10 @@ class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
         max_features: float = 0.1,
         class_weight=None,
         n_jobs: int = 1,
+        chunk_size: int = 4096,  # series transformed at a time
         random_state=None,
     ):
+        self.chunk_size = chunk_size
         self.interval_depth = interval_depth
         self.quantile_divisor = quantile_divisor
         self.n_estimators = n_estimators
@@ -123,7 +127,7 @@ class QUANTClassifier(SkopsEstimatorState, BaseClassifier):
         return transformer
 
     def _feature_chunks(self, X: ArrayLike3D):
-        return feature_chunks(self._transform, X, self.n_timepoints_, self._CHUNK)
+        return feature_chunks(self._transform, X, self.n_timepoints_, self.chunk_size)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         with preserved_global_state():

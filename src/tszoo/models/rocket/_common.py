@@ -28,11 +28,11 @@ def fitted_length(X: ArrayLike3D, min_length: int) -> int:
     return max(longest, min_length)
 
 
-def fit_series(X: ArrayLike3D, length: int) -> np.ndarray:
+def fit_series(X: ArrayLike3D, length: int, limit: int = FIT_SERIES) -> np.ndarray:
     """The training series the transforms are fitted on, at ``length`` points: all of them,
-    or :data:`FIT_SERIES` spread evenly over them when there are more."""
-    if len(X) > FIT_SERIES:
-        picks = np.linspace(0, len(X) - 1, FIT_SERIES).round().astype(np.int64)
+    or ``limit`` spread evenly over them when there are more."""
+    if len(X) > limit:
+        picks = np.linspace(0, len(X) - 1, limit).round().astype(np.int64)
         X = [X[i] for i in picks] if isinstance(X, list) else X[picks]
     return to_length(X, length)
 

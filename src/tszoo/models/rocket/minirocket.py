@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from tszoo.models.base import ArrayLike3D, BaseClassifier
 from tszoo.models.persistence import dump_sklearn, load_sklearn
 from tszoo.models.rocket._common import (
+    FIT_SERIES,
     RIDGE_ALPHAS,
     check_ridge_memory,
     feature_chunks,
@@ -40,9 +41,9 @@ class MiniRocketClassifier(BaseClassifier):
       shape under the kernels: padding would add a flat stretch that MiniRocket's
       proportion-of-positive-values features count as signal, and would make a short
       series look different from the same motion recorded longer.
-    * **Many windows.** Series are transformed :attr:`_CHUNK` at a time (float32), so a
+    * **Many windows.** Series are transformed ``chunk_size`` at a time (float32), so a
       :class:`~tszoo.data.windows.WindowArray` is never copied whole; the biases are drawn
-      from at most :data:`~tszoo.models.rocket._common.FIT_SERIES` training series. With
+      from at most ``max_fit_series`` training series. With
       more than twice as many training cases as features (~20,000 windows at the default
       10,000 kernels) the features are not kept at all: the ridge is solved from their
       Gram matrix, accumulated chunk by chunk, and its alpha chosen by generalised
@@ -64,6 +65,12 @@ class MiniRocketClassifier(BaseClassifier):
     n_jobs : int, default=1
         Threads for the transform; ``-1`` uses every core. Changing it on a fitted model
         (``set_params``) changes the threads it predicts on.
+    chunk_size : int, default=4096
+        Series transformed at a time: a :class:`~tszoo.data.windows.WindowArray` is copied out this
+        many windows at once. The result does not depend on it; lower it to save memory.
+    max_fit_series : int, default=10000
+        Training series the transform draws its random biases from (spread evenly over
+        the training set when there are more).
     random_state : int, RandomState or None, default=None
         Seeds the choice of biases (MiniRocket is otherwise deterministic).
 
@@ -82,7 +89,6 @@ class MiniRocketClassifier(BaseClassifier):
     # skops round-trips the fitted transform, scaler and ridge: numpy arrays and
     # scikit-learn objects; the numba kernels are module functions, not stored state
     _FILE = "minirocket.skops"
-    _CHUNK = 4096  # series transformed at a time: ~160 MB of features
 
     def __init__(
         self,
@@ -91,19 +97,23 @@ class MiniRocketClassifier(BaseClassifier):
         max_dilations_per_kernel: int = 32,
         class_weight=None,
         n_jobs: int = 1,
+        chunk_size: int = 4096,  # series transformed at a time: ~160 MB of features
+        max_fit_series: int = FIT_SERIES,
         random_state=None,
     ):
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
         self.class_weight = class_weight
         self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.max_fit_series = max_fit_series
         self.random_state = random_state
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
         from aeon.transformations.collection.convolution_based import MiniRocket
 
         self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
-        # 1. kernels, dilations and biases (the biases from up to FIT_SERIES training series)
+        # 1. kernels, dilations and biases (the biases from up to max_fit_series training series)
         self.transformer_ = MiniRocket(
             n_kernels=self.n_kernels,
             max_dilations_per_kernel=self.max_dilations_per_kernel,
@@ -111,10 +121,10 @@ class MiniRocketClassifier(BaseClassifier):
             random_state=self.random_state,
         )
         with preserved_global_state():
-            self.transformer_.fit(fit_series(X, self.n_timepoints_))
+            self.transformer_.fit(fit_series(X, self.n_timepoints_, self.max_fit_series))
         # 2. features a chunk at a time; ridge on them in memory, or from their Gram matrix
         #    when that is the smaller of the two (more than twice as many cases as features)
-        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self._CHUNK)
+        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self.chunk_size)
         first, chunks = peek(chunks)
         if len(X) <= 2 * first.shape[1]:  # aeon's MiniRocketClassifier, step by step
             check_ridge_memory("minirocket", len(X), first.shape[1])
@@ -132,7 +142,7 @@ class MiniRocketClassifier(BaseClassifier):
         from aeon.utils.validation import check_n_jobs
 
         self.transformer_._n_jobs = check_n_jobs(self.n_jobs)  # aeon's copy, made by fit
-        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self._CHUNK)
+        chunks = feature_chunks(self.transformer_.transform, X, self.n_timepoints_, self.chunk_size)
         decision = [self.ridge_.decision_function(self.scaler_.transform(Z)) for Z in chunks]
         return softmax_scores(np.concatenate(decision))
 

@@ -13,6 +13,7 @@ from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, BaseClassifier
 from tszoo.models.persistence import dump_sklearn, load_sklearn
 from tszoo.models.rocket._common import (
+    FIT_SERIES,
     RIDGE_ALPHAS,
     check_ridge_memory,
     feature_chunks,
@@ -53,6 +54,12 @@ class MultiRocketHydraClassifier(BaseClassifier):
         Threads for the transforms; ``-1`` uses every core. Changing it on a fitted model
         (``set_params``) changes the threads MultiRocket predicts on (Hydra's run on
         torch's).
+    chunk_size : int, default=1024
+        Series transformed at a time: a :class:`~tszoo.data.windows.WindowArray` is copied out this
+        many windows at once. The result does not depend on it; lower it to save memory.
+    max_fit_series : int, default=10000
+        Training series the transform draws its random biases from (spread evenly over
+        the training set when there are more).
     random_state : int, RandomState or None, default=None
         Seeds Hydra's kernels and MultiRocket's channel draws and biases.
 
@@ -72,9 +79,6 @@ class MultiRocketHydraClassifier(BaseClassifier):
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "unequal_length": True}
     _MIN_LENGTH = 10
     _FILE = "multirocket_hydra.skops"
-    # Series transformed at a time. Its ~50,000 features and the transforms' float64
-    # temporaries take ~0.6 MB a series (8 channels x 50 points).
-    _CHUNK = 1024
 
     def __init__(
         self,
@@ -83,12 +87,18 @@ class MultiRocketHydraClassifier(BaseClassifier):
         n_groups: int = 64,
         class_weight=None,
         n_jobs: int = 1,
+        # series transformed at a time: its ~50,000 features and the transforms' float64
+        # temporaries take ~0.6 MB a series (8 channels x 50 points)
+        chunk_size: int = 1024,
+        max_fit_series: int = FIT_SERIES,
         random_state=None,
     ):
         self.n_kernels = n_kernels
         self.n_groups = n_groups
         self.class_weight = class_weight
         self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.max_fit_series = max_fit_series
         self.random_state = random_state
 
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
@@ -96,8 +106,8 @@ class MultiRocketHydraClassifier(BaseClassifier):
 
         self.n_timepoints_ = fitted_length(X, self._MIN_LENGTH)
         # 1. random kernels, seeded from random_state (aeon seeds the global generators);
-        #    MultiRocket's biases come from up to FIT_SERIES training series
-        sample = fit_series(X, self.n_timepoints_)
+        #    MultiRocket's biases come from up to max_fit_series training series
+        sample = fit_series(X, self.n_timepoints_, self.max_fit_series)
         with preserved_global_state():
             self.hydra_ = self._make_hydra().fit(sample)
             self.multirocket_ = MultiRocket(n_jobs=self.n_jobs, random_state=self.random_state)
@@ -106,7 +116,7 @@ class MultiRocketHydraClassifier(BaseClassifier):
         del sample
         # 2. features a chunk at a time (each transform runs once), each family scaled on
         #    the training data
-        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self._CHUNK)
+        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self.chunk_size)
         first, chunks = peek(chunks)
         check_ridge_memory("multirocket_hydra", len(X), first.shape[1])
         features = stack_chunks(chunks, len(X))
@@ -149,7 +159,7 @@ class MultiRocketHydraClassifier(BaseClassifier):
         from aeon.utils.validation import check_n_jobs
 
         self.multirocket_._n_jobs = check_n_jobs(self.n_jobs)  # aeon's copy, made by fit
-        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self._CHUNK)
+        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self.chunk_size)
         decision = [self.ridge_.decision_function(self._scale(Z)) for Z in chunks]
         return softmax_scores(np.concatenate(decision))
 
