@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -113,3 +114,47 @@ def test_a_broken_plugin_is_skipped_with_a_warning(tmp_path):
     assert "skipping plugin model 'broken'" in listed.stderr
     assert "no_such_module" in listed.stderr and "broken-plugin" in listed.stderr
     assert "skipping plugin model 'svm' from broken-plugin: the name is taken" in listed.stderr
+
+
+def test_a_benchmark_on_a_dask_cluster_finds_the_plugin_on_its_workers(env, tmp_path):
+    """The scheduler and worker are started with the plugin on their path, as a user would
+    install it on every machine; the worker finds it through its entry point."""
+    from distributed import Client
+
+    bin_dir = Path(sys.executable).parent
+    local = ["--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+    file = tmp_path / "scheduler.json"
+    logs = [open(tmp_path / f"{n}.log", "wb") for n in ("scheduler", "worker")]
+    procs = [
+        subprocess.Popen([bin_dir / "dask", "scheduler", "--port", "0", *local,
+                          "--scheduler-file", file], env=env, stdout=logs[0], stderr=logs[0])
+    ]  # fmt: skip
+    try:
+        for _ in range(600):
+            if file.is_file() and file.read_text().strip().endswith("}"):
+                break
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        procs.append(
+            subprocess.Popen([bin_dir / "dask", "worker", address, "--nthreads", "1", *local,
+                              "--local-directory", tmp_path / "w"],
+                             env=env, stdout=logs[1], stderr=logs[1])
+        )  # fmt: skip
+        with Client(address, set_as_default=False, timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+        run = tmp_path / "bench"
+        done = tszoo(
+            env, "benchmark", "--datasets", "GunPoint", "--models", "nearest_centroid,svm",
+            "--scheduler", address, "--out", run, "--quiet", cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        results = pd.read_csv(run / "results.csv")
+        assert sorted(results.model) == ["nearest_centroid", "svm"]
+        manifest = json.loads((run / "manifest.json").read_text())
+        assert manifest["executor"]["kind"] == "dask"
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+        for log in logs:
+            log.close()
