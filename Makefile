@@ -7,7 +7,8 @@ TORCH_CPU := torch==2.13.0
 
 .PHONY: setup demo test lint bench docs clean
 
-setup: $(VENV)/.installed
+# Everything: tszoo, its tests' tools and the optional extras (MLflow, ONNX, docs).
+setup: $(VENV)/.installed-all
 
 # Plain venv + pip: pip finds the CPU build of torch 2.13.0 on disk; any looser
 # spec would pull a multi-GB CUDA build, so torch goes in first, pinned.
@@ -15,12 +16,17 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install --quiet $(TORCH_CPU)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-all: $(VENV)/.installed
 	$(PIP) install --quiet -e ".[dev,mlflow,onnx,docs]"
 	touch $@
 
 # The main job: every registered model on a bundled dataset (BasicMotions, 6 channels),
-# saved with its results and report under runs/<UTC time>-compare/.
-demo: setup
+# saved with its results and report under runs/<UTC time>-compare/. It needs tszoo
+# alone, so a fresh machine installs no extras before it.
+demo: $(VENV)/.installed
 	$(VENV)/bin/tszoo compare --data BasicMotions
 
 test: setup
