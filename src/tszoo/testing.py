@@ -231,7 +231,7 @@ def check_tampered_model_files_are_refused(name: str, model, directory: Path) ->
     """Replaced model files are refused (hash, then file format) and never run."""
     directory = save_model(model, directory / "model", name=name)
     marker = directory.parent / "payload-ran"
-    files = [p for p in directory.iterdir() if p.name != "model.json"]
+    files = [p for p in directory.rglob("*") if p.is_file() and p != directory / "model.json"]
     for path in files:
         path.write_bytes(pickle.dumps(_Payload(marker)))
     if files:

@@ -304,3 +304,29 @@ def _tail(rec: Recordings, start: int) -> Recordings:
         time=None if rec.time is None else rec.time[start:].copy(),
         source=rec.source,
     )
+
+
+def join_window_arrays(a: WindowArray, b: WindowArray) -> WindowArray:
+    """The windows of ``a`` and then ``b`` as one :class:`WindowArray` (same window length
+    and transform), still views: of their recordings when they share them (train and
+    validation windows of one split do), else of the two recordings' rows stacked."""
+    if a.windows.window != b.windows.window or a.transform != b.transform:
+        raise ValueError("windows of different lengths or transforms cannot be joined")
+    ra, rb = a.windows.recordings, b.windows.recordings
+    if ra is rb:
+        rec, offset = ra, 0
+    else:
+        offset = ra.n_rows
+        rec = Recordings(
+            values=np.concatenate([ra.values, rb.values]),
+            **Recordings.unlabelled(ra.n_rows + rb.n_rows),  # windows carry their own labels
+            bounds=np.concatenate([ra.bounds, rb.bounds[1:] + offset]),
+            ids=[*ra.ids, *rb.ids],
+            channels=ra.channels,
+            source_rows=np.concatenate([ra.source_rows, rb.source_rows]),
+            source=ra.source,
+            breaks=np.concatenate([ra.breaks, rb.breaks + offset]),
+        )
+    starts = np.concatenate([a.windows.starts, b.windows.starts + offset])
+    y = np.concatenate([a.windows.y, b.windows.y])
+    return WindowArray(Windows(rec, starts, a.windows.window, y), a.transform)

@@ -61,7 +61,7 @@ def save_model(model, directory: str | Path, *, name: str, metadata: dict | None
             "n_channels": int(model.n_channels_),
             "state": _jsonable(state),
             "metadata": _jsonable(metadata or {}),
-            "sha256": {p.name: _sha256(p) for p in sorted(tmp.iterdir())},
+            "sha256": _digests(tmp),
         }
         (tmp / META).write_text(json.dumps(meta, indent=2))
         if directory.exists():
@@ -168,6 +168,13 @@ def load_sklearn(path: Path) -> Any:
     if bad:
         raise TszooError(f"{path}: holds untrusted types ({', '.join(bad)}); refusing to load it")
     return sio.load(path, trusted=types)
+
+
+def _digests(directory: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``directory`` (an ensemble keeps its members' files in
+    folders), by its path relative to it."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    return {p.relative_to(directory).as_posix(): _sha256(p) for p in files}
 
 
 def _sha256(path: Path) -> str:

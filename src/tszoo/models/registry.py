@@ -46,6 +46,7 @@ _BUILTIN: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {},
     ),
     "quant": ("tszoo.models.interval.quant:QUANTClassifier", {}, {}),
+    "ensemble": ("tszoo.models.ensemble:EnsembleClassifier", {}, {}),
 }
 
 

@@ -26,7 +26,13 @@ from tszoo.io import write_atomic
 from tszoo.report.page import contents, figure, note, page, section
 from tszoo.report.rundata import RunData, load_run
 from tszoo.report.summary import run_facts, run_title, status_note
-from tszoo.report.tables import facts_table, pairs_table, results_table, summary_table
+from tszoo.report.tables import (
+    ensemble_table,
+    facts_table,
+    pairs_table,
+    results_table,
+    summary_table,
+)
 from tszoo.runs import cell_name
 
 logger = logging.getLogger(__name__)
@@ -100,6 +106,7 @@ def build_report(run_dir: str | Path) -> Path:
     sections = [
         _results_section(run),
         _pairs_section(run),
+        _ensemble_section(run),
         _comparison_section(run, figures),
         _per_class_section(run, figures),
         _confusion_section(run, figures),
@@ -193,6 +200,19 @@ def _pairs_section(run: RunData) -> Section | None:
         "better."
     )
     return Section("pairs", title, [note(text), pairs_table(compare_pairs(run.results))])
+
+
+def _ensemble_section(run: RunData) -> Section | None:
+    weights = run.ensemble_weights
+    if weights.empty:
+        return None
+    text = (
+        "Each ensemble member's weight (CAWPE: held-out accuracy to the power of the "
+        "ensemble's exponent, summing to 1) and the held-out accuracy it came from: the "
+        "validation split, or cross-validation on the training data. Means over seeds "
+        "(and folds)."
+    )
+    return Section("ensemble", "Ensemble weights", [note(text), ensemble_table(weights)])
 
 
 def _comparison_section(run: RunData, figures: FigureWriter) -> Section:

@@ -65,6 +65,8 @@ class RunData:
     attention: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     window: int | None = None
     stride: int | None = None
+    # an ensemble's members: model, seed, fold, member, weight, score (held-out accuracy)
+    ensemble_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def models(self) -> list[str]:
@@ -129,7 +131,28 @@ def load_run(run_dir: str | Path) -> RunData:
         per_class = recomputed[0] if per_class is None else per_class
         confusion = recomputed[1] if confusion is None else confusion
     run.per_class, run.confusion = per_class, confusion
+    run.ensemble_weights = _ensemble_weights(layout, results)
     return run
+
+
+def _ensemble_weights(layout: RunLayout, results: pd.DataFrame) -> pd.DataFrame:
+    """The member weights saved in each ensemble model of the run (``model.json``)."""
+    rows = []
+    for cell in cells_of(results.assign(dataset="")):
+        directory = layout.model_dir(cell.model, cell.seed, cell.fold)
+        if not (directory / "model.json").is_file():
+            directory = layout.train_model
+        meta = _read_json(directory / "model.json") if directory.is_dir() else {}
+        state = meta.get("state") or {}
+        if meta.get("model") != cell.model or "weights" not in state:
+            continue
+        members, scores = state.get("members", []), state.get("scores", [])
+        for member, weight, held_out in zip(members, state["weights"], scores, strict=False):
+            rows.append(
+                {"model": cell.model, "seed": cell.seed, "fold": cell.fold,
+                 "member": member.get("name"), "weight": weight, "score": held_out}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _check_run_dir(layout: RunLayout) -> None:

@@ -145,6 +145,17 @@ def results_table(results: pd.DataFrame) -> str:
     return html_table(headers, rows)
 
 
+def ensemble_table(weights: pd.DataFrame) -> str:
+    """Mean weight and held-out accuracy of each ensemble's members, heaviest first."""
+    table = weights.groupby(["model", "member"], sort=False)[["weight", "score"]].mean()
+    table = table.reset_index().sort_values(["model", "weight"], ascending=[True, False])
+    rows = [
+        [Cell(str(r.model)), Cell(str(r.member)), number(float(r.weight)), number(float(r.score))]
+        for r in table.itertuples()
+    ]
+    return html_table(["ensemble", "member", "weight", "held-out accuracy"], rows)
+
+
 def pairs_table(pairs: pd.DataFrame) -> str:
     """``compare_pairs``'s table with a plain-words verdict per pair."""
     headers = ["model A", "model B", "A mean", "B mean", "A − B", "spread", "real?"]

@@ -1,0 +1,235 @@
+"""An ensemble of the zoo: members weighted by how well each did on held-out data.
+
+The weighting is CAWPE's (Large, Lines and Bagnall 2019), as in HIVE-COTE 2: each member's
+probabilities count in proportion to its held-out accuracy raised to ``exponent``, so a
+member much better than the others dominates and a weak one counts for little. The held-out
+accuracy comes from the validation split when ``fit`` is given one, else from ``cv``-fold
+cross-validated predictions on the training data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tszoo.data.windows import WindowArray, join_window_arrays
+from tszoo.errors import TszooError
+from tszoo.models.base import ArrayLike3D, BaseClassifier
+from tszoo.models.registry import get_model_class, make_model
+
+# Chosen on the development suite's validation splits (benchmarks/tune_ensemble.py; seeds
+# 0-2): of the 31 subsets of MultiRocket-Hydra, QUANT, MiniRocket, the forest and the SVM,
+# this pair had the best mean (0.916, against 0.901 for MultiRocket-Hydra alone; see
+# benchmarks/results/tuning/ensemble.md). Convolutions and summary statistics differ.
+DEFAULT_MEMBERS = ("multirocket_hydra", "random_forest")
+
+
+class EnsembleClassifier(BaseClassifier):
+    """Registered models fitted side by side, their probabilities averaged with weights.
+
+    Parameters
+    ----------
+    members : list or None, default=None
+        Registered model names, or ``{name: {param: value}}`` mappings for members with
+        their own parameters; None: :data:`DEFAULT_MEMBERS` with their defaults. Every
+        member is seeded with the ensemble's ``random_state``, so a member is the model
+        the same seed gives alone.
+    exponent : float, default=4.0
+        CAWPE's exponent: weights are held-out accuracy ** exponent (0 weighs all alike).
+    cv : int, default=5
+        Folds of the cross-validated accuracy used for the weights when ``fit`` gets no
+        validation data (fewer when a class has fewer training cases).
+    refit : bool, default=True
+        With validation data: after choosing the weights there, refit every member on the
+        training and validation cases together, so the members see all the data.
+    chunk_size : int or None, default=None
+        Passed on to every member that takes a ``chunk_size`` (None: each member's own).
+    random_state : int or None, default=None
+        Seeds every member, and the folds.
+
+    Attributes
+    ----------
+    members_ : list of (str, BaseClassifier)
+        The fitted members.
+    weights_ : ndarray of shape (n_members,)
+        Each member's weight, summing to 1.
+    scores_ : ndarray of shape (n_members,)
+        Each member's held-out accuracy, which the weights come from.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "ensemble": True}
+
+    def __init__(
+        self,
+        *,
+        members: list | None = None,
+        exponent: float = 4.0,
+        cv: int = 5,
+        refit: bool = True,
+        chunk_size: int | None = None,
+        random_state: int | None = None,
+    ):
+        self.members = members
+        self.exponent = exponent
+        self.cv = cv
+        self.refit = refit
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    @property
+    def uses_validation(self) -> bool:
+        """The weights are chosen on the validation split."""
+        return True
+
+    def member_specs(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(name, parameters)`` of every member, checked against the registry."""
+        specs = []
+        for entry in DEFAULT_MEMBERS if self.members is None else self.members:
+            if isinstance(entry, str):
+                name, params = entry, {}
+            elif isinstance(entry, dict) and len(entry) == 1:
+                name, params = next(iter(entry.items()))
+                params = dict(params or {})
+            else:
+                raise TszooError(
+                    f"ensemble member {entry!r}: give a model name or {{name: {{param: value}}}}"
+                )
+            if get_model_class(name) is type(self):
+                raise TszooError("an ensemble cannot hold an ensemble; list its members instead")
+            specs.append((name, params))
+        if not specs:
+            raise TszooError("the ensemble needs at least one member")
+        return specs
+
+    def _member(self, name: str, params: dict) -> BaseClassifier:
+        own = get_model_class(name)().get_params()
+        given = {"random_state": self.random_state, "chunk_size": self.chunk_size}
+        passed = {k: v for k, v in given.items() if k in own and v is not None}
+        if "random_state" in own:  # a member seeded None alike when the ensemble is
+            passed["random_state"] = self.random_state
+        return make_model(name, **{**passed, **params})
+
+    # -- fit and predict --------------------------------------------------------------
+
+    def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
+        specs = self.member_specs()
+        if validation is not None:
+            X_val, y_val = validation
+            scores = []
+            fitted = []
+            for name, params in specs:
+                model = self._member(name, params).fit(X, y, validation_data=(X_val, y_val))
+                scores.append(float(np.mean(model.predict(X_val) == y_val)))
+                fitted.append(model)
+            if self.refit:
+                X_all, y_all = _join(X, X_val), np.concatenate([y, y_val])
+                fitted = [self._member(n, p).fit(X_all, y_all) for n, p in specs]
+        else:
+            scores = [self._cv_accuracy(name, params, X, y) for name, params in specs]
+            fitted = [self._member(n, p).fit(X, y) for n, p in specs]
+        self.members_ = [(name, model) for (name, _), model in zip(specs, fitted, strict=True)]
+        self.scores_ = np.asarray(scores, dtype=np.float64)
+        self.weights_ = _cawpe(self.scores_, self.exponent)
+
+    def _cv_accuracy(self, name: str, params: dict, X: ArrayLike3D, y: np.ndarray) -> float:
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = min(self.cv, int(np.bincount(y).min()))
+        if folds < 2:
+            return 1.0  # no held-out estimate possible: weigh the member like any other
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+        correct = 0
+        for train, test in splitter.split(np.zeros(len(y)), y):
+            model = self._member(name, params).fit(_take(X, train), y[train])
+            correct += int(np.sum(model.predict(_take(X, test)) == y[test]))
+        return correct / len(y)
+
+    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        n_classes = len(self.classes_)
+        total = np.zeros((len(X), n_classes))
+        for weight, (_, model) in zip(self.weights_, self.members_, strict=True):
+            # members are fitted on the class codes: their classes_ are the columns
+            total[:, model.classes_.astype(int)] += weight * model.predict_proba(X)
+        return total / total.sum(axis=1, keepdims=True)
+
+    def member_weights(self) -> dict[str, float]:
+        """Each member's weight by name (``name#2`` for a second member of one model)."""
+        out: dict[str, float] = {}
+        for (name, _), weight in zip(self.members_, self.weights_, strict=True):
+            key, k = name, 1
+            while key in out:
+                k += 1
+                key = f"{name}#{k}"
+            out[key] = float(weight)
+        return out
+
+    # -- persistence ------------------------------------------------------------------
+
+    def _save(self, directory: Path) -> dict:
+        saved = []
+        for i, (name, model) in enumerate(self.members_):
+            sub = directory / f"member{i}"
+            sub.mkdir()
+            saved.append(
+                {
+                    "name": name,
+                    "params": {
+                        k: v
+                        for k, v in model.get_params(deep=False).items()
+                        if k not in model._transient_params
+                    },
+                    "classes": model.classes_.tolist(),
+                    "n_channels": int(model.n_channels_),
+                    "state": model._save(sub),
+                }
+            )
+        return {
+            "members": saved,
+            "weights": self.weights_.tolist(),
+            "scores": self.scores_.tolist(),
+        }
+
+    def _load(self, directory: Path, state: dict) -> None:
+        members = []
+        for i, entry in enumerate(state["members"]):
+            model = get_model_class(entry["name"])(**entry["params"])
+            model.classes_ = np.asarray(entry["classes"])
+            model.n_channels_ = int(entry["n_channels"])
+            model._load(directory / f"member{i}", entry["state"])
+            members.append((entry["name"], model))
+        self.members_ = members
+        self.weights_ = np.asarray(state["weights"], dtype=np.float64)
+        self.scores_ = np.asarray(state["scores"], dtype=np.float64)
+
+    @classmethod
+    def _get_test_params(cls) -> dict[str, Any]:
+        return {
+            "members": [{"random_forest": {"n_estimators": 10}}, "svm"],
+            "cv": 2,
+            "random_state": 0,
+        }
+
+
+def _cawpe(scores: np.ndarray, exponent: float) -> np.ndarray:
+    weights = np.power(scores, exponent)
+    if weights.sum() <= 0:
+        return np.full(len(scores), 1.0 / len(scores))
+    return weights / weights.sum()
+
+
+def _take(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
+
+
+def _join(a: ArrayLike3D, b: ArrayLike3D) -> ArrayLike3D:
+    """Two sets of series as one; windows stay views of their recordings."""
+    if isinstance(a, WindowArray) and isinstance(b, WindowArray):
+        return join_window_arrays(a, b)
+    if isinstance(a, list) or isinstance(b, list):
+        return [*a, *b]
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[1:] != b.shape[1:]:
+        return [*a, *b]
+    return np.concatenate([a, b])
