@@ -133,7 +133,7 @@ def test_a_quant_model_is_refused_naming_the_exportable_ones(tmp_path):
     with pytest.raises(TszooError) as err:
         build_onnx(fit_and_save(tmp_path, "quant"))
     message = str(err.value)
-    assert "a quant model cannot be exported to ONNX" in message and "\n" not in message
+    assert "model 'quant' cannot be exported to ONNX" in message and "\n" not in message
     assert ", ".join(exportable_models()) in message
 
 
@@ -141,7 +141,7 @@ def test_a_rocket_model_is_refused_before_it_is_loaded(tmp_path):
     # model.json alone: the refusal comes from the registry name, not the fitted state
     (tmp_path / "rocket").mkdir()
     (tmp_path / "rocket" / "model.json").write_text(json.dumps({"model": "minirocket"}))
-    with pytest.raises(TszooError, match=r"a minirocket model cannot be exported.*random_forest"):
+    with pytest.raises(TszooError, match=r"model 'minirocket' cannot be exported.*random_forest"):
         build_onnx(tmp_path / "rocket")
 
 

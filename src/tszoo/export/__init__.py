@@ -78,7 +78,7 @@ def build_onnx(model_path: str | Path):
     name = _saved_name(model_dir / META)
     if name is not None and name not in exportable_models():  # refused before it is loaded
         raise TszooError(
-            f"{model_dir}: a {name} model cannot be exported to ONNX; the models that can "
+            f"{model_dir}: model {name!r} cannot be exported to ONNX; the models that can "
             f"are {', '.join(exportable_models())}"
         )
     model, meta = load_model(model_dir)  # checks the files, and says what is wrong with them
