@@ -8,7 +8,6 @@ The table is the checklist: one row per case of the issue, in its order.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -33,16 +32,6 @@ HINT = re.compile(
 )
 TRAIN = ["train", "random_forest", "--set", "random_forest.n_estimators=5"]
 SMALL = ["--window", "10", "--stride", "5"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger():
-    """The CLI reconfigures the root logger; undo that so other tests see it as it was."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def recordings(lengths: list[int], seed: int = 0) -> pd.DataFrame:

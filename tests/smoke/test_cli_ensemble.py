@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pandas as pd
 import pytest
@@ -12,15 +11,6 @@ from typer.testing import CliRunner
 from tszoo.cli import app
 
 MEMBERS = "ensemble.members=[{random_forest: {n_estimators: 10}}, svm]"
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def invoke(*args):

@@ -6,7 +6,6 @@ stderr, never a traceback; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -25,17 +24,6 @@ from tszoo.errors import DataError, TszooError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SMALL_ROWS = "1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger():
-    """The CLI reconfigures the root logger (level, a rich handler); undo that after each
-    test so other tests see logging as they left it."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from pathlib import Path
 
@@ -16,15 +15,6 @@ from tszoo.cli import app
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DATA = ["--group", "session", "--split-by", "subject", "--window", "10", "--stride", "5"]
 MODELS = ["--models", "random_forest,svm", "--set", "random_forest.n_estimators=10"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def invoke(*args) -> object:

@@ -5,7 +5,6 @@ One server serves the module; the last test stops it in the middle of a run.
 
 from __future__ import annotations
 
-import logging
 import re
 import socket
 import subprocess
@@ -25,15 +24,6 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DATA = ["--data", "GunPoint"]
 MODELS = ["--models", "random_forest,cnn_1d", "--set", "random_forest.n_estimators=10"]
 MODELS += ["--set", "cnn_1d.max_epochs=3", "--workers", "1"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def free_port() -> int:
