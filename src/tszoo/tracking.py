@@ -174,10 +174,12 @@ class MlflowTracker:
 
 
 def _number(value) -> bool:
+    """Whether ``value`` reads as a number that is not NaN (None and "" do not)."""
     try:
-        return value is not None and value == value and value != "" and float(value) == float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return False
+    return number == number
 
 
 def _params(values: dict[str, Any]) -> list:

@@ -294,7 +294,7 @@ def _execute(
     tasks = [
         CellTask(Cell(name, model, seed, fold), source, grid.params[model], options)
         for name, source in names.items() for seed in grid.seeds
-        for fold in (range(len(manifest.folds[name])) if name in manifest.folds else [None])
+        for fold in manifest.fold_ids(name)
         for model in grid.models
     ]  # fmt: skip
     manifest.datasets, manifest.models = names, grid.models

@@ -152,7 +152,6 @@ def _execute(
         next(iter(manifest.datasets), None) or load_folds(source, config.seeds[0], options)[0].name
     )
     models = config.models or []
-    folds = range(len(manifest.folds[name])) if name in manifest.folds else [None]
     tasks = [
         CellTask(
             Cell(name, model, seed, fold),
@@ -163,7 +162,7 @@ def _execute(
             single=command == "train",
         )
         for seed in config.seeds
-        for fold in folds
+        for fold in manifest.fold_ids(name)
         for model in models
     ]
     manifest.datasets, manifest.models = {name: source}, models

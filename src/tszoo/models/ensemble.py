@@ -105,10 +105,11 @@ class EnsembleClassifier(BaseClassifier):
 
     def _member(self, name: str, params: dict) -> BaseClassifier:
         own = get_model_class(name)().get_params()
-        given = {"random_state": self.random_state, "chunk_size": self.chunk_size}
-        passed = {k: v for k, v in given.items() if k in own and v is not None}
-        if "random_state" in own:  # a member seeded None alike when the ensemble is
+        passed = {}
+        if "random_state" in own:  # seeded None too, when the ensemble is
             passed["random_state"] = self.random_state
+        if "chunk_size" in own and self.chunk_size is not None:
+            passed["chunk_size"] = self.chunk_size
         return make_model(name, **{**passed, **params})
 
     # -- fit and predict --------------------------------------------------------------

@@ -58,6 +58,11 @@ class Manifest(BaseModel):
                 f"cannot read {path} ({reason}); is {layout.root} a tszoo run?"
             ) from None
 
+    def fold_ids(self, dataset: str) -> list[int | None]:
+        """The folds of ``dataset``'s cells: ``0..k-1`` under cross-validation, else
+        ``[None]``."""
+        return list(range(len(self.folds[dataset]))) if dataset in self.folds else [None]
+
     def write(self, layout: RunLayout) -> None:
         write_atomic(layout.manifest, self.model_dump_json(indent=2) + "\n")
 
