@@ -55,6 +55,7 @@ SUITE = [
     "OSULeaf",
     "ACSF1",
 ]
+INNER_SHARE = 1 / 9
 COLUMNS = ["dataset", "model", "candidate", "seed", "val_accuracy", "fit_seconds", "epochs",
            "n_fit", "n_val", "params"]  # fmt: skip
 
@@ -68,27 +69,45 @@ def parse_candidate(text: str) -> tuple[str, dict]:
     return name, params
 
 
-def tuning_splits(dataset: str, seed: int):
-    """Train and validation data of one dataset; the test part is never returned."""
+def tuning_splits(dataset: str, seed: int, inner: bool = False):
+    """Fit, inner validation (None unless ``inner``) and scoring data of one dataset; the
+    test part of a bundled dataset is never returned."""
     from tszoo.data import prepare_splits
 
+    if dataset == STUDY and inner:  # blocks: fit 60 %, the model's validation 10 %, score 30 %
+        splits = prepare_splits(SAMPLE, window=50, stride=10, fractions=(0.6, 0.1, 0.3), seed=seed)
+        parts = [splits.arrays(s, lazy=True) for s in ("train", "val", "test")]
+        return parts[0], parts[1], parts[2]
     if dataset == STUDY:
         splits = prepare_splits(SAMPLE, window=50, stride=10, fractions=(0.7, 0.2, 0.1), seed=seed)
     else:
         splits = prepare_splits(dataset, fractions=(0.6, 0.3, 0.1), seed=seed)
-    return splits.arrays("train", lazy=True), splits.arrays("val", lazy=True)
+    fit, score = splits.arrays("train", lazy=True), splits.arrays("val", lazy=True)
+    if not inner:
+        return fit, None, score
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    # the model's own validation: a ninth of the fit cases, as compare carves 10 % of 90 %
+    X, y = fit
+    size = max(len(np.unique(y)), round(INNER_SHARE * len(y)))  # one case per class at least
+    carve = StratifiedShuffleSplit(n_splits=1, test_size=size, random_state=seed)
+    keep, val = next(carve.split(np.zeros(len(y)), y))
+    take = (lambda idx: [X[i] for i in idx]) if isinstance(X, list) else (lambda idx: X[idx])
+    return (take(keep), y[keep]), (take(val), y[val]), score
 
 
-def run_cell(model: str, candidate: str, params: dict, dataset: str, seed: int) -> dict:
+def run_cell(
+    model: str, candidate: str, params: dict, dataset: str, seed: int, inner: bool = False
+) -> dict:
     import torch
 
     from tszoo.models import make_model
 
     torch.set_num_threads(1)
-    (X, y), (X_val, y_val) = tuning_splits(dataset, seed)
+    (X, y), validation, (X_val, y_val) = tuning_splits(dataset, seed, inner)
     estimator = make_model(model, **{**params, "random_state": seed})
     start = time.perf_counter()
-    estimator.fit(X, y)
+    estimator.fit(X, y, validation_data=validation)
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(estimator.predict(X_val) == y_val))
     history = getattr(estimator, "history_", None)
@@ -100,7 +119,7 @@ def run_cell(model: str, candidate: str, params: dict, dataset: str, seed: int) 
         "val_accuracy": accuracy,
         "fit_seconds": round(seconds, 2),
         "epochs": len(history) if history is not None else "",
-        "n_fit": len(y),
+        "n_fit": getattr(estimator, "n_fit_", len(y)),
         "n_val": len(y_val),
         "params": yaml.safe_dump(params, default_flow_style=True).strip(),
     }
@@ -158,6 +177,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--resume", action="store_true", help="skip cells already in the CSV")
     parser.add_argument("--report-only", action="store_true", help="rewrite the markdown only")
+    parser.add_argument(
+        "--inner-val",
+        action="store_true",
+        help="also give the model a validation split carved from its fit data, as compare does",
+    )
     parser.add_argument("--name", help="file name stem of the results (default: the model)")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results" / "tuning")
     args = parser.parse_args()
@@ -182,7 +206,7 @@ def main() -> None:
         from joblib import Parallel, delayed
 
         cells = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
-            delayed(run_cell)(args.model, *cell) for cell in todo
+            delayed(run_cell)(args.model, *cell, args.inner_val) for cell in todo
         )
         for row in cells:
             pd.DataFrame([row], columns=COLUMNS).to_csv(

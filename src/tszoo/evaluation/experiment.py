@@ -74,7 +74,8 @@ def fit_and_score(
     A model that chooses something on validation (a deep model choosing its input or
     stopping early) is fitted on the train split with the val split as its validation
     data; every other model is fitted on train and val together, so validation costs it
-    no data. The row's ``n_fit`` counts the cases (windows) the model was fitted on; its
+    no data. The row's ``n_fit`` counts the cases (windows) the model was fitted on (a
+    model that refits on train and val after choosing sets ``n_fit_``); its
     keys are those of ``RESULT_COLUMNS``. ``predictions`` has one row per test window or
     case: its provenance, ``prediction`` and ``proba_<class>``.
     """
@@ -112,7 +113,7 @@ def fit_and_score(
         "n_train": n_train,
         "n_val": n_val,
         "n_test": len(y_test),
-        "n_fit": len(y_train),
+        "n_fit": getattr(model, "n_fit_", len(y_train)),  # a model that refits says so
         "epochs": len(model.history_) if deep else "",
     }
     table = splits.windows_table()

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from tszoo.data.windows import WindowArray
+from tszoo.data.windows import WindowArray, join_window_arrays
 from tszoo.errors import TszooError
 
 # A 3-D array, a list of (n_channels, n_timepoints_i) arrays, or windows copied on demand.
@@ -245,6 +245,18 @@ def pad_series(X: ArrayLike3D, length: int | None = None) -> tuple[np.ndarray, n
         out[i, :, :k] = x[:, :k]
         lengths[i] = k
     return out, lengths
+
+
+def join_series(a: ArrayLike3D, b: ArrayLike3D) -> ArrayLike3D:
+    """Two sets of series as one, ``a``'s first; windows stay views of their recordings."""
+    if isinstance(a, WindowArray) and isinstance(b, WindowArray):
+        return join_window_arrays(a, b)
+    if isinstance(a, list) or isinstance(b, list):
+        return [*a, *b]
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[1:] != b.shape[1:]:
+        return [*a, *b]
+    return np.concatenate([a, b])
 
 
 def resample_series(X: ArrayLike3D, length: int) -> np.ndarray:

@@ -213,3 +213,29 @@ def test_the_step_budget_sets_the_epochs():
     assert model._epochs(15) == 30  # capped by max_epochs
     assert model._epochs(10_000) == 1
     assert make_model("cnn_1d", n_steps=None, max_epochs=7)._epochs(50) == 7
+
+
+def test_refit_trains_on_train_and_validation_with_what_was_chosen(task):
+    (X, y), (X_val, y_val), (X_test, _) = task
+    refit = new_model("cnn_1d", inputs="auto", refit=True, random_state=0)
+    refit.fit(X, y, validation_data=(X_val, y_val))
+    assert refit.n_fit_ == len(y) + len(y_val)
+    assert set(refit.input_scores_) == {"raw", "diff"}  # chosen on validation first
+    # then the model an explicit choice gives on train and validation joined, bit for bit
+    X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
+    explicit = new_model("cnn_1d", inputs=refit.inputs_, random_state=0).fit(X_all, y_all)
+    np.testing.assert_array_equal(refit.predict_proba(X_test), explicit.predict_proba(X_test))
+    kept = new_model("cnn_1d", inputs="auto", random_state=0).fit(
+        X, y, validation_data=(X_val, y_val)
+    )
+    assert kept.n_fit_ == len(y)
+
+
+def test_refit_under_early_stopping_trains_the_chosen_number_of_epochs(task):
+    (X, y), val, _ = task
+    params = {"inputs": "raw", "patience": 3, "max_epochs": 40, "n_steps": None, "stop_loss": None}
+    chosen = new_model("cnn_1d", **params, random_state=0).fit(X, y, validation_data=val)
+    refit = new_model("cnn_1d", **params, refit=True, random_state=0)
+    refit.fit(X, y, validation_data=val)
+    assert len(refit.history_) == (chosen.history_.best_epoch() or len(chosen.history_))
+    assert refit.n_fit_ == len(y) + len(val[1])

@@ -21,7 +21,7 @@ from torch import nn
 
 from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier, pad_series
+from tszoo.models.base import ArrayLike3D, BaseClassifier, join_series, pad_series
 from tszoo.models.deep.transforms import Augment, channel_stats, check_inputs, make_input_features
 from tszoo.training import (
     History,
@@ -76,10 +76,16 @@ class DeepClassifier(BaseClassifier):
         None spends the whole budget.
     patience : int or None
         Early stopping patience on the validation loss: with an int the model trains on
-        ``X`` and keeps the weights of its best epoch on ``validation_data``; with None
-        (no early stopping) it chooses nothing on validation, so a caller that has a
+        ``X`` and keeps the weights of its best epoch on ``validation_data`` (with
+        ``refit``, the refit trains that many epochs); with None (no early stopping) and
+        a fixed ``inputs`` it chooses nothing on validation, so a caller that has a
         validation split trains it on train and validation together (see
         :attr:`uses_validation`).
+    refit : bool
+        After choosing on ``validation_data`` (the input under "auto", the epoch count
+        under ``patience``), train the networks again, with what was chosen, on the
+        training and validation cases together, so that validation costs no training
+        data (one more network per fit). False keeps the networks trained on ``X`` alone.
     class_weight : {None, "balanced"}
         Weight the loss by inverse class frequency.
     inputs : str
@@ -133,6 +139,7 @@ class DeepClassifier(BaseClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
+        refit: bool = False,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -209,12 +216,23 @@ class DeepClassifier(BaseClassifier):
             logger.info(
                 "inputs=auto chose %s (validation accuracy %s)", self.inputs_, self.input_scores_
             )
-        # 2. the rest of the ensemble on the chosen input and its data
+        # 2. the ensemble on the chosen input: the rest of it on the same data, or under
+        #    refit all of it again on train and validation together
         members, self.histories_ = [best["network"]], [best["history"]]
-        for seed in seeds[1:]:
-            network, history, _ = self._train_network(*best["data"], seed, weights)
+        data, epochs = best["data"], None
+        if self.refit and validation is not None and self.uses_validation:
+            X_all, y_all = join_series(X, validation[0]), np.concatenate([y, validation[1]])
+            if weights is not None:
+                weights = balanced_class_weight(y_all, len(self.classes_))
+            data = (self._training_data(X_all, y_all), None)
+            if self.patience is not None:  # as many epochs as the kept one had
+                epochs = best["history"].best_epoch() or len(best["history"])
+            members, self.histories_ = [], []
+        for seed in seeds[len(members) :]:
+            network, history, _ = self._train_network(*data, seed, weights, epochs)
             members.append(network)
             self.histories_.append(history)
+        self.n_fit_ = len(data[0])
         self.network_ = nn.ModuleList(members)
         self.history_ = self.histories_[0]
 
@@ -225,16 +243,16 @@ class DeepClassifier(BaseClassifier):
         train = self._training_data(X, y)
         return train, None if validation is None else self._data(*validation)
 
-    def _train_network(self, train, val, seed: int, weights):
-        """One new network trained on ``train``: the network, its history and its
-        ``(-validation accuracy, validation loss)`` at the epoch whose weights it keeps
-        (the best under early stopping, else the last; zeros without validation)."""
+    def _train_network(self, train, val, seed: int, weights, epochs: int | None = None):
+        """One new network trained on ``train`` (for ``epochs``, else as many as
+        :meth:`_epochs` gives): the network, its history and its ``(-validation accuracy,
+        validation loss)`` at the epoch whose weights it keeps (the best under early
+        stopping, else the last; zeros without validation)."""
         with seeded(seed):
             network = self._build_network(len(self.input_mean_), len(self.classes_),
                                           self.n_timepoints_)  # fmt: skip
-        history = self._make_trainer(seed, weights, self._epochs(len(train))).fit(
-            network, train, val
-        )
+        epochs = epochs or self._epochs(len(train))
+        history = self._make_trainer(seed, weights, epochs).fit(network, train, val)
         if val is None or not len(history):
             return network, history, (0.0, 0.0)
         kept = history.best_epoch() if self.patience is not None else None

@@ -49,6 +49,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
+        refit: bool = False,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -77,6 +78,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.refit = refit
         self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.inputs = inputs

@@ -35,6 +35,7 @@ class LITETimeClassifier(DeepClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
+        refit: bool = False,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -58,6 +59,7 @@ class LITETimeClassifier(DeepClassifier):
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.refit = refit
         self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.inputs = inputs
