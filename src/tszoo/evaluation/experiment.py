@@ -168,7 +168,9 @@ def _ensemble_final(
     taken = {
         i: saved
         for i, saved in sorted(members.items())
-        if _fitted_on(saved.metadata, final, seed) and model.is_member(i, saved.model)
+        if _fitted_on(saved.metadata, final, seed)
+        and not saved.model.uses_validation  # its cell fitted it on train and val merged
+        and model.is_member(i, saved.model)
     }
     fit = {"fitted_members": {i: saved.model for i, saved in taken.items()}}
     if refits:

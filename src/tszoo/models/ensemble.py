@@ -52,6 +52,15 @@ class EnsembleClassifier(BaseClassifier):
     random_state : int or None, default=None
         Seeds every member, and the folds.
 
+    Notes
+    -----
+    The final members are those refitted on training and validation data (with validation
+    data and ``refit``), else those fitted on the training data. :meth:`fit` can take some
+    of them already fitted (``fitted_members``): ``tszoo compare`` passes the models that a
+    member's own cell of the run fitted, which are exactly these, so it fits no member
+    twice; the ensemble's ``fit_seconds`` then leaves out the time those took (it is in
+    their own cells' rows).
+
     Attributes
     ----------
     members_ : list of (str, BaseClassifier)
