@@ -16,13 +16,14 @@ import socket
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tszoo.data.pipeline import DataSplits, prepare_folds, prepare_splits
 from tszoo.errors import TszooError
 from tszoo.evaluation.experiment import fit_and_score, save_cell
+from tszoo.evaluation.members import load_members
 from tszoo.evaluation.progress import EpochEvents
 from tszoo.models.registry import model_names
 from tszoo.runs import Cell, RunLayout
@@ -39,7 +40,10 @@ class CellTask:
     ``source`` is what it loads for ``cell.dataset`` and ``options`` the other keywords of
     ``prepare_splits``. With ``save_to``, the cell writes its model, predictions and history
     into that run directory (the model under ``model/`` when ``single``). With ``events``,
-    a deep model reports its epochs there as it trains.
+    a deep model reports its epochs there as it trains. ``members`` are the cells of the
+    run that fit some of an ensemble's final members alone, ``(position, cell)`` (see
+    :mod:`tszoo.evaluation.members`): the engine runs the ensemble after them and keeps
+    those that finished, whose saved models the ensemble takes.
     """
 
     cell: Cell
@@ -49,6 +53,7 @@ class CellTask:
     save_to: str | None = None
     single: bool = False
     events: Any = None  # a queue for the epochs of a deep model (EpochEvents), or None
+    members: tuple[tuple[int, Cell], ...] = ()
 
 
 @dataclass
@@ -61,6 +66,7 @@ class CellOutcome:
     host: str = ""
     pid: int = 0
     seconds: float = 0.0
+    reused: list[str] = field(default_factory=list)  # the member cells an ensemble took
 
 
 _SPLITS: dict[str, list[DataSplits]] = {}  # the last splits this process prepared
@@ -99,8 +105,11 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
     try:
         _check_registered(cell.model)
         splits = load_splits(task.source, cell.seed, task.options, cell.fold)
+        members = load_members(task.save_to, task.members) if task.save_to else None
         logger.info("fitting %s", cell)
-        result = fit_and_score(cell.model, task.params, splits, cell.seed, callbacks=callbacks)
+        result = fit_and_score(
+            cell.model, task.params, splits, cell.seed, callbacks=callbacks, members=members
+        )
         if task.save_to is not None:
             layout = RunLayout(Path(task.save_to))
             target = layout.model_dir(cell.model, cell.seed, cell.fold, single=task.single)
@@ -117,7 +126,8 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
         "confusion.csv": [{**r, "dataset": cell.dataset} for r in result.confusion],
         "results.csv": [row],
     }
-    return CellOutcome(cell, rows, seconds=time.perf_counter() - start, **where)
+    seconds = time.perf_counter() - start
+    return CellOutcome(cell, rows, seconds=seconds, reused=result.reused, **where)
 
 
 def _check_registered(name: str) -> None:

@@ -22,6 +22,7 @@ from tszoo.evaluation.cells import CellOutcome, CellTask, load_folds
 from tszoo.evaluation.engine import CellsFailed, failed_message, run_cells
 from tszoo.evaluation.executors import check_executor
 from tszoo.evaluation.experiment import save_examples
+from tszoo.evaluation.members import member_cells
 from tszoo.evaluation.progress import Progress
 from tszoo.runs import (
     Cell,
@@ -152,18 +153,25 @@ def _execute(
         next(iter(manifest.datasets), None) or load_folds(source, config.seeds[0], options)[0].name
     )
     models = config.models or []
-    tasks = [
-        CellTask(
-            Cell(name, model, seed, fold),
-            source,
-            config.params.get(model, {}),
-            options,
-            save_to=str(layout.root),
-            single=command == "train",
-        )
+    params = {model: config.params.get(model, {}) for model in models}
+    cells = [
+        Cell(name, model, seed, fold)
         for seed in config.seeds
         for fold in manifest.fold_ids(name)
         for model in models
+    ]
+    tasks = [
+        CellTask(
+            cell,
+            source,
+            params[cell.model],
+            options,
+            save_to=str(layout.root),
+            single=command == "train",
+            # an ensemble takes the final members that their own cells fit (saved there)
+            members=member_cells(cell, params[cell.model], params),
+        )
+        for cell in cells
     ]
     manifest.datasets, manifest.models = {name: source}, models
     on_cell = None

@@ -6,14 +6,16 @@ only score. A finished cell's files are written first and its rows in ``per_clas
 ``confusion.csv`` and ``results.csv`` last, all atomically, so a cell either is in
 ``results.csv`` whole or is not finished. Ctrl-C or SIGTERM stops the run between two
 writes (see :class:`~tszoo.runs.RunSession`); resuming runs only the missing cells. A cell
-that raises is recorded in the manifest and the others go on.
+that raises is recorded in the manifest and the others go on. A cell that takes fitted
+members from other cells of the run (an ensemble, :mod:`tszoo.evaluation.members`) runs
+after those cells, and is told of the ones that finished.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -80,24 +82,63 @@ def run_cells(
     done = set(cells_of(tables["results.csv"]))
     todo = [task for task in tasks if task.cell not in done]
     executor = choose_executor(workers, client, progress, len(todo))
-    if executor.kind != "in-process":
+    if executor.kind == "in-process":  # one at a time, each told of the members before it
+        batches = [[task] for task in _in_order(todo)]
+    else:
         forget_splits()  # workers load their own; this process need not hold the data
-        todo.sort(key=_expected_cost, reverse=True)  # the longest first: no worker waits
+        # the longest first: no worker waits
+        batches = [sorted(wave, key=_expected_cost, reverse=True) for wave in _waves(todo)]
     manifest.cells_total, manifest.cells_done = len(tasks), len(done)
     manifest.failed_cells, manifest.executor = [], executor.describe()
     outcome = EngineResult(layout, tables["results.csv"], len(tasks))
     progress.start(len(todo))
     try:
         with RunSession(layout, manifest, command) as session:
-            for done_cell in executor.outcomes(todo) if todo else ():
-                progress.cell_done()
-                _record(session, tables, done_cell, order, outcome)
-                if on_cell is not None and done_cell.rows is not None:
-                    on_cell(done_cell.cell, done_cell.rows["results.csv"][0])
+            for batch in batches:
+                for done_cell in executor.outcomes([_finished(t, done) for t in batch]):
+                    progress.cell_done()
+                    _record(session, tables, done_cell, order, outcome)
+                    if done_cell.rows is not None:
+                        done.add(done_cell.cell)
+                        if on_cell is not None:
+                            on_cell(done_cell.cell, done_cell.rows["results.csv"][0])
     finally:
         progress.stop()
     outcome.results = read_results(layout)
     return outcome
+
+
+def _in_order(tasks: list[CellTask]) -> list[CellTask]:
+    """``tasks`` in their order, but each that takes fitted members from others of them
+    (an ensemble, whose members take none) just after the last of those."""
+    position = {task.cell: i for i, task in enumerate(tasks)}
+
+    def key(task: CellTask) -> tuple[int, int]:
+        after = [position[cell] for _, cell in task.members if cell in position]
+        return (max([position[task.cell], *after]), 1 if after else 0)
+
+    return sorted(tasks, key=key)
+
+
+def _waves(tasks: list[CellTask]) -> list[list[CellTask]]:
+    """``tasks`` in waves for workers, each after the cells that its tasks take fitted
+    members from: one wave when no task takes any, else (an ensemble's members take none)
+    the others and then those that do. Each keeps the order of ``tasks``."""
+    waves, left = [], list(tasks)
+    while left:
+        pending = {task.cell for task in left}
+        wave = [t for t in left if not any(c in pending for _, c in t.members)] or left
+        waves.append(wave)
+        started = {task.cell for task in wave}
+        left = [task for task in left if task.cell not in started]
+    return waves
+
+
+def _finished(task: CellTask, done: set[Cell]) -> CellTask:
+    """``task`` told only of the member cells that finished (in ``results.csv``)."""
+    if not task.members:
+        return task
+    return replace(task, members=tuple((i, cell) for i, cell in task.members if cell in done))
 
 
 def _expected_cost(task: CellTask) -> int:
@@ -126,12 +167,25 @@ def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) ->
         outcome.cells_run.append(done.cell)
         outcome.ran_on[done.cell] = (done.host, done.pid)
         manifest.cells_done += 1
+        _record_reused(manifest, done)
         row = done.rows["results.csv"][0]
         logger.info(
             "%s: accuracy %.3f, macro F1 %.3f (%.1f s) [%d/%d]", done.cell, row["accuracy"],
             row["f1_macro"], done.seconds, manifest.cells_done, manifest.cells_total,
         )  # fmt: skip
     session.save()
+
+
+def _record_reused(manifest: Manifest, done: CellOutcome) -> None:
+    """Log and keep in the manifest the member cells whose fitted models a cell took."""
+    reused = {k: v for k, v in manifest.reused_members.items() if k != str(done.cell)}
+    if done.reused:
+        logger.info(
+            "%s: took the fitted %s from their own cells instead of refitting them",
+            done.cell, ", ".join(done.reused),
+        )  # fmt: skip
+        reused[str(done.cell)] = list(done.reused)
+    manifest.reused_members = reused
 
 
 def read_tables(layout: RunLayout) -> dict[str, pd.DataFrame]:

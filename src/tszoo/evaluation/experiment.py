@@ -11,7 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 from tszoo.data.pipeline import DataSplits
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
 from tszoo.models import make_model, save_model
+from tszoo.models.ensemble import EnsembleClassifier
 from tszoo.models.registry import get_model_class, model_tags
 from tszoo.runs import Cell, RunLayout, write_npz, write_table
 
@@ -56,6 +57,16 @@ class CellResult:
     splits: DataSplits  # what the model was fitted on, normalisation included
     per_class: list[dict[str, Any]] = field(default_factory=list)
     confusion: list[dict[str, Any]] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # an ensemble's: member cells taken
+
+
+class SavedMember(NamedTuple):
+    """A model that a cell of the run fitted and saved, offered to an ensemble as one of
+    its final members: the cell's name, the model and its saved metadata."""
+
+    cell: str
+    model: Any
+    metadata: dict[str, Any]
 
 
 def build_model(name: str, params: dict[str, Any], seed: int):
@@ -67,17 +78,26 @@ def build_model(name: str, params: dict[str, Any], seed: int):
 
 
 def fit_and_score(
-    name: str, params: dict[str, Any], splits: DataSplits, seed: int, callbacks: list | None = None
+    name: str,
+    params: dict[str, Any],
+    splits: DataSplits,
+    seed: int,
+    callbacks: list | None = None,
+    members: dict[int, SavedMember] | None = None,
 ) -> CellResult:
     """Fit model ``name`` and score it on the test split.
 
     A model that chooses something on validation (a deep model choosing its input or
     stopping early) is fitted on the train split with the val split as its validation
     data; every other model is fitted on train and val together, so validation costs it
-    no data. The row's ``n_fit`` counts the cases (windows) the model was fitted on (a
-    model that refits on train and val after choosing sets ``n_fit_``); its
-    keys are those of ``RESULT_COLUMNS``. ``predictions`` has one row per test window or
-    case: its provenance, ``prediction`` and ``proba_<class>``.
+    no data. An ensemble that refits its members after weighing them on val refits them
+    on train and val together too, and is scored and saved with that normalisation; of
+    ``members`` (final members saved by their own cells, by position) it takes those
+    fitted on that data with its members' parameters instead of fitting them again. The
+    row's ``n_fit`` counts the cases (windows) the model was fitted on (a model that
+    refits on train and val after choosing says so in ``n_fit_``); its keys are those of
+    ``RESULT_COLUMNS``. ``predictions`` has one row per test window or case: its
+    provenance, ``prediction`` and ``proba_<class>``.
     """
     deep = bool(model_tags(name).get("deep"))
     extra = {"callbacks": callbacks} if deep and callbacks else {}
@@ -86,12 +106,16 @@ def fit_and_score(
     #    else train and val together, normalised with statistics of both
     n_train, n_val = len(splits.train), len(splits.val)
     fitted = splits if model.uses_validation or n_val == 0 else splits.merged()
+    final, final_fit, reused = fitted, {}, []
+    if isinstance(model, EnsembleClassifier):
+        final, final_fit, reused = _ensemble_final(model, splits, seed, members or {})
     # windows stay views of the recording: models copy them out a batch at a time
     X_train, y_train = fitted.arrays("train", lazy=True)
     X_val, y_val = fitted.arrays("val", lazy=True)
-    X_test, y_test = fitted.arrays("test", lazy=True)
+    X_test, y_test = final.arrays("test", lazy=True)
     start = time.perf_counter()
-    model.fit(X_train, y_train, validation_data=(X_val, y_val))  # an empty val is ignored
+    # an empty val is ignored
+    model.fit(X_train, y_train, validation_data=(X_val, y_val), **final_fit)
     fit_seconds = time.perf_counter() - start
     # 2. predict the test split once; labels follow from the probabilities
     start = time.perf_counter()
@@ -125,10 +149,49 @@ def fit_and_score(
         model,
         row,
         predictions,
-        fitted,
+        final,
         per_class_rows(scores, **keys),
         confusion_rows(scores, splits.classes, **keys),
+        reused,
     )
+
+
+def _ensemble_final(
+    model: EnsembleClassifier, splits: DataSplits, seed: int, members: dict[int, SavedMember]
+) -> tuple[DataSplits, dict[str, Any], list[str]]:
+    """What an ensemble's final members are fitted on (train and val merged, when it
+    refits them after weighing on val; else train), the keywords of ``fit`` that say so,
+    and the cells of the ``members`` it takes: those saved from that very data."""
+    refits = len(splits.val) > 0
+    if refits and not model.refit:
+        return splits, {}, []  # its final members are those weighed on val
+    final = splits.merged() if refits else splits
+    taken = {
+        i: saved
+        for i, saved in sorted(members.items())
+        if _fitted_on(saved.metadata, final, seed)
+        and not saved.model.uses_validation  # its cell fitted it on train and val merged
+        and model.is_member(i, saved.model)
+    }
+    fit = {"fitted_members": {i: saved.model for i, saved in taken.items()}}
+    if refits:
+        fit["final_data"] = final.arrays("train", lazy=True)
+    return final, fit, [saved.cell for saved in taken.values()]
+
+
+def _fitted_on(metadata: dict[str, Any], splits: DataSplits, seed: int) -> bool:
+    """Whether a model saved with ``metadata`` was fitted on the train split of ``splits``:
+    the same seed, fold, channels, windows and normalisation statistics."""
+    fold = {} if splits.fold is None else {"fold": splits.fold}
+    expected = {
+        "channels": list(splits.channels),
+        "window": splits.window,
+        "stride": splits.stride,
+        "normalisation": splits.normalizer.to_dict(),
+        "seed": seed,
+        **fold,
+    }
+    return {k: metadata.get(k) for k in [*expected, "fold"]} == {"fold": None, **expected}
 
 
 def save_cell(layout: RunLayout, target: Path, cell: Cell, result: CellResult) -> None:

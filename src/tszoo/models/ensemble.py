@@ -9,14 +9,16 @@ cross-validated predictions on the training data.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from tszoo.data.windows import WindowArray, join_window_arrays
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier
+from tszoo.models.base import ArrayLike3D, BaseClassifier, check_X, join_series
+from tszoo.models.persistence import saved_params
 from tszoo.models.registry import get_model_class, make_model
 
 # Chosen on the development suite's validation splits (benchmarks/tune_ensemble.py; seeds
@@ -48,6 +50,15 @@ class EnsembleClassifier(BaseClassifier):
         Passed on to every member that takes a ``chunk_size`` (None: each member's own).
     random_state : int or None, default=None
         Seeds every member, and the folds.
+
+    Notes
+    -----
+    The final members are those refitted on training and validation data (with validation
+    data and ``refit``), else those fitted on the training data. :meth:`fit` can take some
+    of them already fitted (``fitted_members``): ``tszoo compare`` passes the models that a
+    member's own cell of the run fitted, which are exactly these, so it fits no member
+    twice; the ensemble's ``fit_seconds`` then leaves out the time those took (it is in
+    their own cells' rows).
 
     Attributes
     ----------
@@ -103,6 +114,17 @@ class EnsembleClassifier(BaseClassifier):
             raise TszooError("the ensemble needs at least one member")
         return specs
 
+    def member(self, index: int) -> BaseClassifier:
+        """Member ``index`` as the ensemble fits it (not fitted): its own parameters, seeded
+        with the ensemble's ``random_state`` and given its ``chunk_size``."""
+        return self._member(*self.member_specs()[index])
+
+    def is_member(self, index: int, model: BaseClassifier) -> bool:
+        """Whether ``model`` (fitted or not) is of the class and has the parameters of
+        member ``index``; runs are not part of it (``_transient_params``)."""
+        expected = self.member(index)
+        return type(model) is type(expected) and saved_params(model) == saved_params(expected)
+
     def _member(self, name: str, params: dict) -> BaseClassifier:
         own = get_model_class(name)().get_params()
         passed = {}
@@ -114,8 +136,46 @@ class EnsembleClassifier(BaseClassifier):
 
     # -- fit and predict --------------------------------------------------------------
 
+    def fit(
+        self,
+        X: ArrayLike3D,
+        y: np.ndarray,
+        *,
+        validation_data: tuple[ArrayLike3D, np.ndarray] | None = None,
+        final_data: tuple[ArrayLike3D, np.ndarray] | None = None,
+        fitted_members: dict[int, BaseClassifier] | None = None,
+    ) -> EnsembleClassifier:
+        """Fit the members, weigh them on held-out data, and fit the final members.
+
+        Parameters
+        ----------
+        X, y, validation_data
+            As for every model (:meth:`BaseClassifier.fit`).
+        final_data : (X, y) or None, default=None
+            With validation data and ``refit``: the cases the final members are refitted
+            on, instead of ``X`` and the validation cases joined. tszoo's runs pass train
+            and validation merged as every model that chooses nothing on validation is
+            fitted on them (in source order, normalised together), so a final member is
+            the model its own cell of the run fits.
+        fitted_members : dict of int to BaseClassifier, or None, default=None
+            Final members fitted already, by position in ``members``, taken as they are
+            instead of fitted again. Each must be the model :meth:`member` gives there
+            (checked, see :meth:`is_member`) fitted on the final members' data (not
+            checked: ``final_data``, or ``X`` without validation data) and its labels.
+        """
+        self._given = (final_data, dict(fitted_members or {}))
+        try:
+            return super().fit(X, y, validation_data=validation_data)
+        finally:
+            del self._given
+
     def _fit(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
         specs = self.member_specs()
+        final_data, given = getattr(self, "_given", (None, {}))
+        if any(not 0 <= i < len(specs) for i in given):
+            raise TszooError(
+                f"fitted_members {sorted(given)}: the ensemble has {len(specs)} members"
+            )
         if validation is not None:
             X_val, y_val = validation
             scores = []
@@ -125,14 +185,62 @@ class EnsembleClassifier(BaseClassifier):
                 scores.append(float(np.mean(model.predict(X_val) == y_val)))
                 fitted.append(model)
             if self.refit:
-                X_all, y_all = _join(X, X_val), np.concatenate([y, y_val])
-                fitted = [self._member(n, p).fit(X_all, y_all) for n, p in specs]
+                X_all, y_all = self._final_data(final_data, X, y, validation)
+                fitted = self._final_members(specs, X_all, y_all, given)
+                self.n_fit_ = len(y_all)  # what the final members were fitted on
+            elif given:
+                raise TszooError(
+                    "fitted_members stand for members refitted on train and validation; "
+                    "with refit=False the members are those fitted on train alone"
+                )
         else:
             scores = [self._cv_accuracy(name, params, X, y) for name, params in specs]
-            fitted = [self._member(n, p).fit(X, y) for n, p in specs]
+            fitted = self._final_members(specs, X, y, given)
         self.members_ = [(name, model) for (name, _), model in zip(specs, fitted, strict=True)]
         self.scores_ = np.asarray(scores, dtype=np.float64)
         self.weights_ = _cawpe(self.scores_, self.exponent)
+
+    def _final_data(self, final_data, X, y, validation) -> tuple[ArrayLike3D, np.ndarray]:
+        """What the final members are refitted on: ``final_data``, else train and val."""
+        if final_data is None:
+            X_val, y_val = validation
+            return join_series(X, X_val), np.concatenate([y, y_val])
+        X_all = check_X(final_data[0], allow_unequal=self._tags["unequal_length"])
+        return X_all, self._encode(np.asarray(final_data[1]))
+
+    def _final_members(
+        self, specs: list, X: ArrayLike3D, y: np.ndarray, given: dict[int, BaseClassifier]
+    ) -> list[BaseClassifier]:
+        return [
+            self._taken(i, given[i]) if i in given else self._member(name, params).fit(X, y)
+            for i, (name, params) in enumerate(specs)
+        ]
+
+    def _taken(self, index: int, model: BaseClassifier) -> BaseClassifier:
+        """A member fitted elsewhere (on the labels or on their codes), as if fitted here on
+        the codes; the model itself is left as it was."""
+        codes = np.arange(len(self.classes_))
+        name = type(model).__name__
+        if not self.is_member(index, model):
+            raise TszooError(
+                f"fitted member {index} ({name}) has other parameters than the ensemble "
+                f"gives member {index}; fit it as member({index}) is"
+            )
+        check_is_fitted(model, "classes_")
+        known = np.asarray(model.classes_)
+        if not (np.array_equal(known, self.classes_) or np.array_equal(known, codes)):
+            raise TszooError(
+                f"fitted member {index} ({name}) knows the classes {known.tolist()}, "
+                f"the ensemble {self.classes_.tolist()}"
+            )
+        if model.n_channels_ != self.n_channels_:
+            raise TszooError(
+                f"fitted member {index} ({name}) was fitted on {model.n_channels_} channels, "
+                f"the ensemble on {self.n_channels_}"
+            )
+        taken = copy.copy(model)
+        taken.classes_ = codes
+        return taken
 
     def _cv_accuracy(self, name: str, params: dict, X: ArrayLike3D, y: np.ndarray) -> float:
         from sklearn.model_selection import StratifiedKFold
@@ -176,11 +284,7 @@ class EnsembleClassifier(BaseClassifier):
             saved.append(
                 {
                     "name": name,
-                    "params": {
-                        k: v
-                        for k, v in model.get_params(deep=False).items()
-                        if k not in model._transient_params
-                    },
+                    "params": saved_params(model),
                     "classes": model.classes_.tolist(),
                     "n_channels": int(model.n_channels_),
                     "state": model._save(sub),
@@ -222,15 +326,3 @@ def _cawpe(scores: np.ndarray, exponent: float) -> np.ndarray:
 
 def _take(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:
     return [X[i] for i in idx] if isinstance(X, list) else X[idx]
-
-
-def _join(a: ArrayLike3D, b: ArrayLike3D) -> ArrayLike3D:
-    """Two sets of series as one; windows stay views of their recordings."""
-    if isinstance(a, WindowArray) and isinstance(b, WindowArray):
-        return join_window_arrays(a, b)
-    if isinstance(a, list) or isinstance(b, list):
-        return [*a, *b]
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape[1:] != b.shape[1:]:
-        return [*a, *b]
-    return np.concatenate([a, b])

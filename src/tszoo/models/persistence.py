@@ -50,13 +50,7 @@ def save_model(model, directory: str | Path, *, name: str, metadata: dict | None
             "tszoo_version": tszoo.__version__,
             "model": name,
             "package": package,
-            "params": _jsonable(
-                {
-                    k: v
-                    for k, v in model.get_params(deep=False).items()
-                    if k not in model._transient_params
-                }
-            ),
+            "params": saved_params(model),
             "classes": model.classes_.tolist(),
             "n_channels": int(model.n_channels_),
             "state": _jsonable(state),
@@ -71,6 +65,14 @@ def save_model(model, directory: str | Path, *, name: str, metadata: dict | None
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return directory
+
+
+def saved_params(model) -> dict[str, Any]:
+    """The parameters saved with ``model``: its own (not its sub-estimators'), less those
+    that belong to one run (``_transient_params``), as JSON values. Two models of one
+    class with the same saved parameters are the same model before fitting."""
+    params = model.get_params(deep=False)
+    return _jsonable({k: v for k, v in params.items() if k not in model._transient_params})
 
 
 def load_model(directory: str | Path) -> tuple[Any, dict]:

@@ -37,6 +37,8 @@ class Manifest(BaseModel):
     cells_total: int | None = None
     cells_done: int = 0
     failed_cells: list[FailedCell] = Field(default_factory=list)
+    # an ensemble's cell -> the member cells whose fitted models it took (not refitted)
+    reused_members: dict[str, list[str]] = Field(default_factory=dict)
     error: str | None = None
     split_mode: str | None = None
     folds: dict[str, list[str]] = Field(default_factory=dict)  # dataset -> what each fold tests

@@ -61,3 +61,35 @@ def test_a_model_that_stops_early_fits_on_train_and_validates_on_val(gunpoint):
     assert row["n_fit"] == row["n_train"] < 50
     assert make_model("cnn_1d").uses_validation  # the default chooses its input on it
     assert not make_model("cnn_1d", inputs="raw").uses_validation
+
+
+ENSEMBLE = {"members": [{"random_forest": {"n_estimators": 10}}, "svm"]}
+
+
+def test_an_ensemble_refits_its_members_as_their_own_cells_fit_them(gunpoint):
+    ensemble = fit_and_score("ensemble", ENSEMBLE, gunpoint, seed=0)
+    forest = fit_and_score("random_forest", {"n_estimators": 10}, gunpoint, seed=0)
+    # scored and saved with the normalisation of train and val, as its final members
+    assert ensemble.splits.normalizer.to_dict() == forest.splits.normalizer.to_dict()
+    X_test, _ = forest.splits.arrays("test")
+    np.testing.assert_array_equal(
+        ensemble.model.members_[0][1].predict_proba(X_test), forest.model.predict_proba(X_test)
+    )
+
+
+def test_an_ensemble_takes_saved_members_fitted_on_its_final_data(gunpoint):
+    from tszoo.evaluation.experiment import SavedMember
+
+    forest = fit_and_score("random_forest", {"n_estimators": 10}, gunpoint, seed=0)
+    meta = {"channels": list(gunpoint.channels), "window": gunpoint.window,
+            "stride": gunpoint.stride, "normalisation": forest.splits.normalizer.to_dict(),
+            "seed": 0}  # fmt: skip
+    offered = {0: SavedMember("random_forest-seed0", forest.model, meta)}
+    taken = fit_and_score("ensemble", ENSEMBLE, gunpoint, seed=0, members=offered)
+    alone = fit_and_score("ensemble", ENSEMBLE, gunpoint, seed=0)
+    assert taken.reused == ["random_forest-seed0"] and alone.reused == []
+    assert taken.predictions.equals(alone.predictions)
+    # saved from other data (the train split alone, another seed): fitted again
+    for other in ({"normalisation": gunpoint.normalizer.to_dict()}, {"seed": 1}):
+        offered = {0: SavedMember("random_forest-seed0", forest.model, {**meta, **other})}
+        assert fit_and_score("ensemble", ENSEMBLE, gunpoint, seed=0, members=offered).reused == []

@@ -55,3 +55,65 @@ def test_bad_members_are_refused(data, members, message):
     (X, y), _, _ = data
     with pytest.raises(TszooError, match=message):
         make_model("ensemble", members=members).fit(X, y)
+
+
+def _final(data):
+    """Training and validation data, and other cases to fit the final members on."""
+    (X, y), (X_val, y_val), (X_test, _) = data
+    X_all, y_all = np.concatenate([X_val, X]), np.concatenate([y_val, y])  # another order
+    return (X, y), (X_val, y_val), (X_all, y_all), X_test
+
+
+def test_final_members_are_fitted_on_final_data(data):
+    (X, y), val, (X_all, y_all), X_test = _final(data)
+    model = make_model("ensemble", members=MEMBERS, random_state=0)
+    model.fit(X, y, validation_data=val, final_data=(X_all, y_all))
+    alone = model.member(0).fit(X_all, y_all)  # the forest, as the ensemble seeds it
+    np.testing.assert_array_equal(
+        model.members_[0][1].predict_proba(X_test), alone.predict_proba(X_test)
+    )
+
+
+@pytest.mark.parametrize("validation", [True, False], ids=["refit", "cross-validated"])
+def test_fitted_members_are_taken_and_change_nothing(data, validation, monkeypatch):
+    (X, y), val, (X_all, y_all), X_test = _final(data)
+    kwargs = {"validation_data": val, "final_data": (X_all, y_all)} if validation else {}
+    X_final, y_final = (X_all, y_all) if validation else (X, y)
+    model = make_model("ensemble", members=MEMBERS, cv=3, random_state=0)
+    svm = model.member(1).fit(X_final, y_final)  # on the labels, as its own cell fits it
+    fits = []
+    real = type(svm)._fit
+    monkeypatch.setattr(type(svm), "_fit", lambda *a, **k: fits.append(1) or real(*a, **k))
+    model.fit(X, y, fitted_members={1: svm}, **kwargs)
+    assert len(fits) == (1 if validation else 3)  # weighed on val, or 3 folds; not refitted
+    again = make_model("ensemble", members=MEMBERS, cv=3, random_state=0).fit(X, y, **kwargs)
+    np.testing.assert_array_equal(model.predict_proba(X_test), again.predict_proba(X_test))
+    assert svm.classes_.tolist() == ["a", "b", "c"]  # the model given is left as it was
+
+
+@pytest.mark.parametrize("change", [{"n_estimators": 11}, {"random_state": 1}])
+def test_a_fitted_member_with_other_parameters_is_refused(data, change):
+    (X, y), val, _ = data
+    forest = make_model("random_forest", **{"n_estimators": 10, "random_state": 0, **change})
+    model = make_model("ensemble", members=MEMBERS, random_state=0)
+    with pytest.raises(TszooError, match="other parameters than the ensemble gives member 0"):
+        model.fit(X, y, validation_data=val, fitted_members={0: forest.fit(X, y)})
+
+
+def test_fitted_members_are_refused_where_no_member_is_refitted(data):
+    (X, y), val, _ = data
+    model = make_model("ensemble", members=MEMBERS, refit=False, random_state=0)
+    svm = model.member(1).fit(X, y)
+    with pytest.raises(TszooError, match="refit=False"):
+        model.fit(X, y, validation_data=val, fitted_members={1: svm})
+    with pytest.raises(TszooError, match="has 2 members"):
+        model.set_params(refit=True).fit(X, y, validation_data=val, fitted_members={2: svm})
+
+
+def test_member_is_seeded_and_sized_by_the_ensemble():
+    model = make_model("ensemble", members=MEMBERS, random_state=3)
+    forest = model.member(0)
+    assert forest.get_params()["random_state"] == 3 and forest.get_params()["n_estimators"] == 10
+    assert model.is_member(0, make_model("random_forest", n_estimators=10, random_state=3))
+    assert not model.is_member(0, make_model("random_forest", n_estimators=10, random_state=0))
+    assert not model.is_member(1, forest)
