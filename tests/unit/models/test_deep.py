@@ -186,7 +186,8 @@ def test_learns_a_separable_task():
 
 def test_auto_inputs_keep_the_candidate_that_validates_best(task, tmp_path):
     (X, y), val, (X_test, _) = task
-    auto = new_model("cnn_1d", inputs="auto", random_state=0).fit(X, y, validation_data=val)
+    auto = new_model("cnn_1d", inputs="auto", refit=False, random_state=0)
+    auto.fit(X, y, validation_data=val)
     assert set(auto.input_scores_) == {"raw", "diff"}
     assert auto.inputs_ == max(auto.input_scores_, key=auto.input_scores_.get) or (
         len(set(auto.input_scores_.values())) == 1
@@ -225,9 +226,8 @@ def test_refit_trains_on_train_and_validation_with_what_was_chosen(task):
     X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
     explicit = new_model("cnn_1d", inputs=refit.inputs_, random_state=0).fit(X_all, y_all)
     np.testing.assert_array_equal(refit.predict_proba(X_test), explicit.predict_proba(X_test))
-    kept = new_model("cnn_1d", inputs="auto", random_state=0).fit(
-        X, y, validation_data=(X_val, y_val)
-    )
+    kept = new_model("cnn_1d", inputs="auto", refit=False, random_state=0)
+    kept.fit(X, y, validation_data=(X_val, y_val))
     assert kept.n_fit_ == len(y)
 
 

@@ -41,7 +41,7 @@ class InceptionTimeClassifier(DeepClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
-        refit: bool = False,
+        refit: bool = True,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
