@@ -18,7 +18,8 @@ training statistics; each model runs as a ``tszoo compare`` cell (``fit_and_scor
 input, by default) is fitted on train and chooses on val, every other model is fitted on
 train and val together, and each is scored on test once. Fit time excludes one untimed
 warm-up fit on tiny data (numba compilation in aeon). Writes ``study_table.md`` and
-``study_table.csv`` (one row per model x seed) under ``benchmarks/results/``.
+``study_table.csv`` (one row per model x seed) under ``benchmarks/results/``; ``--join``
+writes them from the CSVs of runs made side by side instead.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def parse_overrides(items: list[str]) -> dict[str, dict]:
     return out
 
 
+COMMAND = " ".join(["benchmarks/study_table.py", *sys.argv[1:]])
+
+
 def run(models: list[str], seeds: list[int], overrides: dict[str, dict]) -> pd.DataFrame:
     rows = []
     for name in models:
@@ -97,7 +101,7 @@ def run(models: list[str], seeds: list[int], overrides: dict[str, dict]) -> pd.D
         splits = prepare_splits(SAMPLE, window=50, stride=10, fractions=(0.8, 0.1, 0.1), seed=seed)
         for name in models:  # as a tszoo compare cell
             row = fit_and_score(name, overrides.get(name, {}), splits, seed).row
-            rows.append({k: row[k] for k in COLUMNS})
+            rows.append({**{k: row[k] for k in COLUMNS}, "command": COMMAND})
             print(f"seed {seed} {name:18s} acc {row['accuracy']:.3f} fit {row['fit_seconds']:.1f}s")
     return pd.DataFrame(rows)
 
@@ -124,10 +128,11 @@ def summarise(results: pd.DataFrame) -> str:
     seeds = sorted(results.seed.unique().tolist())
     n = results.iloc[0]
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
-    command = " ".join(["benchmarks/study_table.py", *sys.argv[1:]])
+    commands = results["command"].unique() if "command" in results else [COMMAND]
     return (
         "# The study's protocol on its sample recording\n\n"
-        f"`.venv/bin/python {command}`\n\n"
+        + "".join(f"`.venv/bin/python {command}`  \n" for command in commands)
+        + "\n"
         f"Window 50, stride 10, leak-free 80/10/10 split, seeds {seeds} "
         f"({n.n_train}/{n.n_val}/{n.n_test} train/val/test windows at seed {seeds[0]}); "
         f"mean ± std over seeds; {machine}.\n\n" + "\n".join(lines) + "\n"
@@ -144,18 +149,33 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="MODEL.PARAM=VALUE", help="override"
     )
+    parser.add_argument(
+        "--join",
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="fit nothing: join the CSVs of runs made side by side (e.g. --models split "
+        "between two processes) and write the table from them",
+    )
     args = parser.parse_args()
+    if args.join:
+        results = pd.concat([pd.read_csv(path) for path in args.join], ignore_index=True)
+        write(results, args.out_dir, args.name)
+        return
     config = load_config(args.config) if args.config else None
     overrides = dict(config.params) if config else {}
     for model, params in parse_overrides(args.set).items():
         overrides[model] = {**overrides.get(model, {}), **params}
     models = args.models.split(",") if args.models else None
     models = models or (config.models if config else None) or model_names()
-    results = run(models, list(range(args.seeds)), overrides)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    results.to_csv(args.out_dir / f"{args.name}.csv", index=False)
+    write(run(models, list(range(args.seeds)), overrides), args.out_dir, args.name)
+
+
+def write(results: pd.DataFrame, out_dir: Path, name: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results.to_csv(out_dir / f"{name}.csv", index=False)
     table = summarise(results)
-    (args.out_dir / f"{args.name}.md").write_text(table)
+    (out_dir / f"{name}.md").write_text(table)
     print(table)
 
 

@@ -17,10 +17,12 @@ test split and fit seconds for every dataset x model x seed (seed 0 unless ``--s
 * **tszoo models** run exactly as a ``tszoo compare`` cell does (``fit_and_score``), on
   the tszoo pipeline's data, z-scored per channel with training statistics, and a
   validation split carved stratified out of the train split (1/9 of it, at least one case
-  per class). A model that chooses nothing on validation (every default here) is fitted on
-  the whole train split, the cases the peers see; one that does (a deep model given a
-  ``patience``) is fitted on the other 8/9 and stops early on the carved cases. ``n_fit``
-  records the cases each was fitted on. The test split is never seen before scoring.
+  per class). A model that chooses nothing on validation is fitted on the whole train
+  split, the cases the peers see; a deep model chooses its input (``inputs="auto"``) with
+  networks fitted on the other 8/9 and scored on the carved cases, then trains its networks
+  again on the whole train split (``refit``). ``n_fit`` records the cases each model's kept
+  networks or estimators were finally fitted on. The test split is never seen before
+  scoring.
 
 Every model runs on one thread (aeon's ``n_jobs=1``, torch ``--threads 1``): a fair
 comparison of fit times, and on a shared machine two processes with two torch threads each
