@@ -160,6 +160,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.join:
         results = pd.concat([pd.read_csv(path) for path in args.join], ignore_index=True)
+        order = {name: i for i, name in enumerate(model_names())}  # the registry's order
+        results = results.sort_values("model", key=lambda m: m.map(order), kind="stable")
         write(results, args.out_dir, args.name)
         return
     config = load_config(args.config) if args.config else None

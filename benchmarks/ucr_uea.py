@@ -271,9 +271,10 @@ def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
             "",
             f"Published train/test splits; seeds {seeds} (accuracy is the mean over a "
             f"model's seeds; {seed_note(results)}). "
-            "tszoo's models run as `tszoo compare` cells: those that choose nothing on "
-            "validation (every default) train on the whole train split, as aeon's "
-            "classifiers (default settings, `n_jobs=1`) do. See the script's docstring."
+            "tszoo's models run as `tszoo compare` cells and end up trained on the whole "
+            "train split, as aeon's classifiers (default settings, `n_jobs=1`) are: those "
+            "that choose nothing on validation from the start, the deep models after "
+            "choosing their input on a ninth of it (`refit`). See the script's docstring."
             + (
                 f" {' and '.join(one_net)} ran with one network, not the default five."
                 if one_net
