@@ -57,8 +57,11 @@ def test_a_model_that_chooses_nothing_on_validation_fits_on_train_and_val(gunpoi
 def test_a_model_that_stops_early_fits_on_train_and_validates_on_val(gunpoint):
     params = {"n_filters": 4, "n_layers": 1, "max_epochs": 3, "inputs": "raw", "patience": 2}
     assert make_model("cnn_1d", **params).uses_validation
-    row = fit_and_score("cnn_1d", params, gunpoint, seed=0).row
+    row = fit_and_score("cnn_1d", {**params, "refit": False}, gunpoint, seed=0).row
     assert row["n_fit"] == row["n_train"] < 50
+    # refit (the default) trains again on train and val with the epochs chosen there
+    row = fit_and_score("cnn_1d", params, gunpoint, seed=0).row
+    assert row["n_fit"] == row["n_train"] + row["n_val"] == 50
     assert make_model("cnn_1d").uses_validation  # the default chooses its input on it
     assert not make_model("cnn_1d", inputs="raw").uses_validation
 

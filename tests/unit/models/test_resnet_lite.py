@@ -118,10 +118,14 @@ def training_params(cls, last_network_param: str) -> list[tuple[str, object]]:
     ],
 )
 def test_every_deep_model_has_the_same_training_parameters(cls, last_network_param):
-    """One set of training defaults for every network: the same keywords, order, values."""
-    assert training_params(cls, last_network_param) == training_params(
-        InceptionTimeClassifier, "bottleneck"
-    )
+    """One set of training defaults for every network: the same keywords, order, values
+    (LITETime's learning rate apart: 3e-3 validated best for that small network)."""
+    own = dict(training_params(cls, last_network_param))
+    shared = dict(training_params(InceptionTimeClassifier, "bottleneck"))
+    if cls is LITETimeClassifier:
+        assert own.pop("lr") == 3e-3
+        shared.pop("lr")
+    assert list(own.items()) == list(shared.items())
 
 
 @pytest.mark.parametrize(("kernel", "dilation"), [(20, 2), (10, 4), (3, 1), (1, 1), (6, 3)])
