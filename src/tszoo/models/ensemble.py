@@ -176,6 +176,7 @@ class EnsembleClassifier(BaseClassifier):
             raise TszooError(
                 f"fitted_members {sorted(given)}: the ensemble has {len(specs)} members"
             )
+        self.n_fit_ = len(y)  # the cases the final members were fitted on
         if validation is not None:
             X_val, y_val = validation
             scores = []
@@ -187,7 +188,7 @@ class EnsembleClassifier(BaseClassifier):
             if self.refit:
                 X_all, y_all = self._final_data(final_data, X, y, validation)
                 fitted = self._final_members(specs, X_all, y_all, given)
-                self.n_fit_ = len(y_all)  # what the final members were fitted on
+                self.n_fit_ = len(y_all)
             elif given:
                 raise TszooError(
                     "fitted_members stand for members refitted on train and validation; "
