@@ -18,7 +18,9 @@ def data(make_sines):
 
 def test_weights_are_validation_accuracy_to_the_exponent(data):
     (X, y), (X_val, y_val), _ = data
-    model = make_model("ensemble", members=MEMBERS, exponent=2.0, refit=False, random_state=0)
+    model = make_model(
+        "ensemble", members=MEMBERS, exponent=2.0, refit=False, min_validation=0, random_state=0
+    )
     model.fit(X, y, validation_data=(X_val, y_val))
     alone = [
         make_model("random_forest", n_estimators=10, random_state=0).fit(X, y),
@@ -44,6 +46,24 @@ def test_without_validation_the_weights_come_from_cross_validation(data):
     assert model.scores_.shape == (2,) and (0 < model.scores_).all() and (model.scores_ <= 1).all()
     again = make_model("ensemble", members=MEMBERS, cv=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.predict_proba(X_test), again.predict_proba(X_test))
+
+
+def test_a_small_validation_split_weighs_by_cross_validation_on_all_cases(data):
+    (X, y), (X_val, y_val), (X_test, _) = data
+    few = len(y_val) + 1  # one more case than validation holds
+    model = make_model("ensemble", members=MEMBERS, cv=3, min_validation=few, random_state=0)
+    model.fit(X, y, validation_data=(X_val, y_val))
+    X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
+    alone = make_model("ensemble", members=MEMBERS, cv=3, random_state=0).fit(X_all, y_all)
+    np.testing.assert_array_equal(model.scores_, alone.scores_)
+    np.testing.assert_array_equal(model.predict_proba(X_test), alone.predict_proba(X_test))
+    assert model.n_fit_ == len(y_all)
+    enough = make_model("ensemble", members=MEMBERS, cv=3, min_validation=few - 1, random_state=0)
+    enough.fit(X, y, validation_data=(X_val, y_val))
+    refit = make_model("ensemble", members=MEMBERS, min_validation=0, random_state=0)
+    np.testing.assert_array_equal(
+        enough.scores_, refit.fit(X, y, validation_data=(X_val, y_val)).scores_
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,19 +94,26 @@ def test_final_members_are_fitted_on_final_data(data):
     )
 
 
-@pytest.mark.parametrize("validation", [True, False], ids=["refit", "cross-validated"])
-def test_fitted_members_are_taken_and_change_nothing(data, validation, monkeypatch):
+@pytest.mark.parametrize(
+    ("validation", "min_validation", "n_fits"),
+    [(True, 0, 1), (True, 100, 3), (False, 100, 3)],
+    ids=["weighed on validation", "validation too small", "cross-validated"],
+)
+def test_fitted_members_are_taken_and_change_nothing(
+    data, validation, min_validation, n_fits, monkeypatch
+):
     (X, y), val, (X_all, y_all), X_test = _final(data)
     kwargs = {"validation_data": val, "final_data": (X_all, y_all)} if validation else {}
     X_final, y_final = (X_all, y_all) if validation else (X, y)
-    model = make_model("ensemble", members=MEMBERS, cv=3, random_state=0)
+    params = {"members": MEMBERS, "cv": 3, "min_validation": min_validation, "random_state": 0}
+    model = make_model("ensemble", **params)
     svm = model.member(1).fit(X_final, y_final)  # on the labels, as its own cell fits it
     fits = []
     real = type(svm)._fit
     monkeypatch.setattr(type(svm), "_fit", lambda *a, **k: fits.append(1) or real(*a, **k))
     model.fit(X, y, fitted_members={1: svm}, **kwargs)
-    assert len(fits) == (1 if validation else 3)  # weighed on val, or 3 folds; not refitted
-    again = make_model("ensemble", members=MEMBERS, cv=3, random_state=0).fit(X, y, **kwargs)
+    assert len(fits) == n_fits  # weighed on val, or 3 folds; never refitted
+    again = make_model("ensemble", **params).fit(X, y, **kwargs)
     np.testing.assert_array_equal(model.predict_proba(X_test), again.predict_proba(X_test))
     assert svm.classes_.tolist() == ["a", "b", "c"]  # the model given is left as it was
 
