@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/ensemble.py                        # ~15 minutes on 2 cores
+    .venv/bin/python benchmarks/ensemble.py                        # ~20 minutes on 2 cores
     .venv/bin/python benchmarks/ensemble.py --hc2 GunPoint --datasets GunPoint,ArrowHead
 
 Protocol, seed 0: aeon's eight bundled datasets on their default train/test splits and the
