@@ -32,7 +32,8 @@ class Recordings:
     values : ndarray of shape (n_rows, n_channels), float32
         All rows of all recordings; recording ``i`` is ``values[bounds[i]:bounds[i + 1]]``.
     codes : ndarray of shape (n_rows,), integer
-        The label of every row as its position in ``classes`` (see :attr:`labels`).
+        The label of every row as its position in ``classes`` (see :attr:`labels`); a table
+        keeps them in the smallest type that holds its classes (int8 up to 127).
     classes : ndarray of shape (n_classes,)
         The sorted distinct labels, as found in the file.
     bounds : ndarray of shape (n_recordings + 1,), int64
@@ -41,8 +42,9 @@ class Recordings:
         One id per recording (the group value, or its position in the file).
     channels : list of str
         Channel names, one per column of ``values``.
-    source_rows : ndarray of shape (n_rows,), int64
-        The source-file row of each row of ``values`` (rows can be dropped or regrouped).
+    source_rows : ndarray of shape (n_rows,), integer
+        The source-file row of each row of ``values`` (rows can be dropped or regrouped);
+        int32 for a table of fewer than 2**31 rows.
     time : ndarray of shape (n_rows,) or None
         The time column, if the file has one.
     source : str
@@ -83,13 +85,13 @@ class Recordings:
     @property
     def labels(self) -> np.ndarray:
         """The label of every row, as found in the file (``classes[codes]``, a new array:
-        the codes are what is kept, 4 bytes a row whatever the labels)."""
+        the codes are what is kept, one byte a row for up to 127 classes)."""
         return self.classes[self.codes]
 
     @staticmethod
     def unlabelled(n_rows: int) -> dict:
         """``codes`` and ``classes`` for rows without labels (data to predict): all 0."""
-        return {"codes": np.zeros(n_rows, dtype=np.int32), "classes": np.array([0])}
+        return {"codes": np.zeros(n_rows, dtype=np.int8), "classes": np.array([0])}
 
     def recording_of_row(self, rows: np.ndarray) -> np.ndarray:
         """Index of the recording that holds each (stacked) row."""

@@ -15,6 +15,7 @@ from tszoo.data.groups import CV, check_cv, plan_folds, split_by_groups
 from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Method, Normalizer
 from tszoo.data.splits import SPLITS, SplitPlan, Strategy, plan_split, split_cases
+from tszoo.data.table_files import release_unused_memory
 from tszoo.data.windows import LabelRule, WindowArray, Windows
 from tszoo.errors import DataError
 
@@ -278,6 +279,7 @@ def _finish(
         window=window,
         stride=stride,
     )
+    release_unused_memory()  # what windowing and splitting freed, back to the system
     sizes = f"{len(train)}/{len(val)}/{len(test)}"
     logger.info("%s: %s train/val/test (%s split)", name, sizes, mode)
     return splits

@@ -24,6 +24,7 @@ from tszoo.data.columns import (
 )
 from tszoo.data.containers import NanPolicy, Recordings
 from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableReader
+from tszoo.data.table_files import release_unused_memory
 from tszoo.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -91,12 +92,14 @@ def load_table(
     n_rows = len(values)
     if labelled:
         classes, codes = _sorted_classes(reader.labels, table.labels)
+        codes = codes.astype(code_dtype(len(classes)))  # -1 (missing) fits every one
         missing_label = codes < 0
     else:
-        classes, codes = np.array([0]), np.zeros(n_rows, dtype=np.int32)
+        classes, codes = np.array([0]), np.zeros(n_rows, dtype=np.int8)
         missing_label = np.zeros(n_rows, dtype=bool)
     del table
-    source_rows = np.arange(n_rows, dtype=np.int64)
+    release_unused_memory()
+    source_rows = np.arange(n_rows, dtype=row_dtype(n_rows))
 
     # 1. recordings: by group, else where time goes backwards, else one
     if groups is not None:
@@ -165,6 +168,7 @@ def load_table(
     )
     if labelled:
         check_classes(where, recordings.classes, label_col)
+    release_unused_memory()  # the copies made while dropping and regrouping rows
     logger.info(
         "%s: %d rows, %d channels, %d recordings, %d classes",
         where,
@@ -198,6 +202,20 @@ def _recording_keys(
     return codes.astype(np.int32), np.asarray(names, dtype=object)
 
 
+def code_dtype(n_classes: int) -> np.dtype:
+    """The smallest signed integer type that numbers ``n_classes`` classes (and -1): one byte
+    a row for up to 127 classes."""
+    for dtype in (np.int8, np.int16):
+        if n_classes <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int32)
+
+
+def row_dtype(n_rows: int) -> np.dtype:
+    """int32 for the row numbers of a table of fewer than 2**31 rows, else int64."""
+    return np.dtype(np.int32 if n_rows < np.iinfo(np.int32).max else np.int64)
+
+
 def _sorted_classes(labels: Codes, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct labels sorted (as ``np.unique`` sorts them), and ``codes`` (in order of
     first sight; -1: missing) renumbered into them, in place."""
@@ -214,7 +232,7 @@ def _classes_left(classes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, n
     present = np.bincount(codes, minlength=len(classes)) > 0
     if present.all():
         return classes, codes
-    rank = np.cumsum(present, dtype=np.int32) - 1
+    rank = (np.cumsum(present) - 1).astype(codes.dtype)
     return classes[present], rank[codes]
 
 

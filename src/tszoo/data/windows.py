@@ -117,8 +117,9 @@ class Windows:
         if rec.split_groups is not None:  # the subject (say) of each window, under its name
             name = rec.split_by if rec.split_by not in PROVENANCE else f"{rec.split_by}_group"
             columns[name] = np.asarray(rec.split_groups, dtype=object)[self.recording]
-        columns["start_row"] = src[self.starts]
-        columns["end_row"] = src[self.starts + self.window - 1] + 1
+        # int64 whatever the recordings keep (a loaded table int32, a stream int64)
+        columns["start_row"] = src[self.starts].astype(np.int64)
+        columns["end_row"] = src[self.starts + self.window - 1].astype(np.int64) + 1
         columns["label"] = self.y
         return pd.DataFrame(columns)
 
