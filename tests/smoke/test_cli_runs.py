@@ -133,6 +133,25 @@ def test_train_writes_every_file_and_a_loadable_model(train_run: Path):
     assert list(model.classes_) == ["still", "walk"]
 
 
+def test_a_run_without_networks_never_imports_torch(csv_path, tmp_path):
+    # torch costs a run about 180 MB; a forest, saved with skops, must not pull it in
+    code = (
+        "import sys; from tszoo.cli import app\n"
+        f"try: app(['train', 'random_forest', '--data', {str(csv_path)!r}, '--group', 'rec',"
+        f" '--window', '20', '--stride', '10', '--out', {str(tmp_path / 'run')!r}, '--quiet',"
+        " '--set', 'random_forest.n_estimators=5'])\n"
+        "except SystemExit as exc: assert not exc.code, exc.code\n"
+        "print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["device"] == "cpu" and manifest["machine"]["torch_threads"] is None
+    model, _ = load_model(tmp_path / "run" / "model")
+    assert list(model.classes_) == ["still", "walk"]
+
+
 def test_compare_writes_one_row_per_model_and_seed(compare_run: Path):
     results = pd.read_csv(compare_run / "results.csv")
     assert list(results.columns) == list(RESULT_COLUMNS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -153,15 +154,13 @@ class SkopsEstimatorState:
 
 def dump_sklearn(obj: Any, path: Path) -> None:
     """Write a scikit-learn / aeon object with skops (no pickle)."""
-    import skops.io as sio
-
+    sio = _skops_io()
     sio.dump(obj, path)
 
 
 def load_sklearn(path: Path) -> Any:
     """Read a skops file, trusting only types from :data:`TRUSTED_PREFIXES`."""
-    import skops.io as sio
-
+    sio = _skops_io()
     try:
         types = sio.get_untrusted_types(file=path)
     except Exception as exc:  # not a zip, no schema: a replaced or damaged file
@@ -170,6 +169,29 @@ def load_sklearn(path: Path) -> Any:
     if bad:
         raise TszooError(f"{path}: holds untrusted types ({', '.join(bad)}); refusing to load it")
     return sio.load(path, trusted=types)
+
+
+# scikit-learn's shim for torch arrays, which imports torch where it is installed
+_TORCH_SHIM = "sklearn.externals.array_api_compat.torch"
+
+
+def _skops_io():
+    """``skops.io``, imported without torch. On import skops lists scikit-learn's estimators
+    by importing every module of scikit-learn, the torch array shim among them, which loads
+    torch (about 180 MB and a second) into a run that may have no network in it. The shim is
+    held out while skops imports (a shim that fails to import is skipped); nothing of
+    tszoo's uses it, and it imports again normally afterwards."""
+    if "skops.io" in sys.modules or _TORCH_SHIM in sys.modules:
+        import skops.io
+
+        return skops.io
+    sys.modules[_TORCH_SHIM] = None  # type: ignore[assignment]
+    try:
+        import skops.io
+    finally:
+        if sys.modules.get(_TORCH_SHIM, 0) is None:
+            del sys.modules[_TORCH_SHIM]
+    return skops.io
 
 
 def _digests(directory: Path) -> dict[str, str]:

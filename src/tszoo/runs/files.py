@@ -12,6 +12,7 @@ import io
 import os
 import platform
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,12 @@ def git_revision() -> str | None:
 
 
 def device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    """Where the run's networks compute: "cuda" or "cpu". Asked of torch only once the run
+    has loaded it (a network did), so a run of models that are not networks never imports
+    torch for this (about 180 MB); such a run computes on the CPU. ``Manifest.finish``
+    asks again."""
+    torch = sys.modules.get("torch")
+    return "cuda" if torch is not None and torch.cuda.is_available() else "cpu"
 
 
 def machine() -> dict[str, Any]:
@@ -92,14 +96,14 @@ def machine() -> dict[str, Any]:
         "processor": platform.machine(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
-        "torch_threads": _torch_threads(),
+        "torch_threads": torch_threads(),
     }
 
 
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
+def torch_threads() -> int | None:
+    """Torch's CPU threads in this process, or None where the run has not loaded torch."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else torch.get_num_threads()
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> Path:

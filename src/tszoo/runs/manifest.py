@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tszoo.errors import TszooError
 from tszoo.io import write_atomic
-from tszoo.runs.files import device, git_revision, machine, package_versions, utc_now
+from tszoo.runs.files import (
+    device,
+    git_revision,
+    machine,
+    package_versions,
+    torch_threads,
+    utc_now,
+)
 from tszoo.runs.layout import RunLayout
 
 Status = Literal["running", "complete", "interrupted", "failed"]
@@ -69,6 +76,11 @@ class Manifest(BaseModel):
         write_atomic(layout.manifest, self.model_dump_json(indent=2) + "\n")
 
     def finish(self, status: Status, **changes: Any) -> None:
-        """Mark the run ``status`` now, with any other ``changes``."""
+        """Mark the run ``status`` now, with any other ``changes``; ``device`` and the torch
+        threads as they are now that the run's networks (if any) have loaded torch."""
+        threads = torch_threads()
+        if threads is not None:
+            self.device = device()
+            self.machine = {**self.machine, "torch_threads": threads}
         for key, value in {"status": status, "ended_utc": utc_now(), **changes}.items():
             setattr(self, key, value)

@@ -10,9 +10,9 @@ import logging
 import math
 from typing import TYPE_CHECKING, Any
 
-from torch import nn
+if TYPE_CHECKING:  # torch only for the hints: progress bars import this without a network
+    from torch import nn
 
-if TYPE_CHECKING:
     from tszoo.training.history import History
     from tszoo.training.trainer import Trainer
 

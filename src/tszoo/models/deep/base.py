@@ -53,7 +53,7 @@ AUTO_INPUTS = ("raw", "diff")
 
 
 class DeepClassifier(BaseClassifier):
-    """Base class of the networks trained by :class:`tszoo.training.Trainer`.
+    """Base class of the networks trained by :class:`tszoo.training.trainer.Trainer`.
 
     Unequal-length series are right-padded with zeros to the longest one and their true
     lengths passed to the network, which masks the padding (see
