@@ -14,8 +14,11 @@ Run from the repository root::
    take before any model, for comparison (most of every model's peak is loading).
 3. **Models.** ``tszoo train MODEL --data FILE --window 50 --stride 8`` in a subprocess per
    model, with ``--set`` options that keep each fit to minutes on 2 cores (one or two
-   epochs, fewer trees, a smaller InceptionTime; see ``SETTINGS``): memory does not depend
-   on them, since the models see the windows a batch or a chunk at a time. Peak RSS is the
+   epochs, fewer trees, a smaller InceptionTime; see ``SETTINGS``, and this script's own
+   ``--set MODEL.KEY=VALUE`` to change one): memory barely depends on them, since the
+   models see the windows a batch or a chunk at a time; the forest's trees are the
+   exception (they are its model: a tree grown on a million noisy cases can hold tens of
+   MB of nodes). Peak RSS is the
    ``ru_maxrss`` of that process (``os.wait4``); windows, accuracy and fit seconds come from
    the run's ``results.csv``. A model that refuses (its features would not fit in memory) is
    reported with its message.
@@ -161,15 +164,19 @@ def report(results: pd.DataFrame, meta: dict) -> str:
         "",
         f"For comparison, `tszoo prepare` on the same file (load, window, split and print "
         f"the windows per class and split, no model) peaks at **{base['peak_mb']:,} MB** in "
-        f"{base['wall_s']} s: the loaded table (values 320 MB, label codes 40 MB, source rows "
-        "and time 80 MB each, beside some 170 MB of pandas and pyarrow) makes most of every "
-        "run's peak; MiniRocket adds its Gram matrix (about 10,000 x 10,000 float64, 0.8 GB), its "
-        "eigenvectors while it solves the ridge, and a chunk of features.",
+        f"{base['wall_s']} s: the loaded table (values 320 MB, label codes 10 MB as int8, "
+        "source rows 40 MB as int32, and the time column's 80 MB until the recordings are "
+        "cut) makes most of every run's peak; the pages Arrow and the C heap freed while "
+        "reading are handed back once the table is loaded; MiniRocket adds its Gram matrix "
+        "(about 10,000 x 10,000 float64, 0.8 GB), its eigenvectors while it solves the "
+        "ridge, and a chunk of features.",
         "",
         markdown(table),
         "",
-        "Settings keep each fit to minutes on 2 cores; memory does not depend on them "
-        "(epochs, trees and network width change time, not what is held in memory). The deep "
+        "Settings keep each fit to minutes on 2 cores; memory barely depends on them "
+        "(epochs and network width change time, not what is held in memory), except the "
+        "forest's trees: they are its model, and a tree grown on a million noisy cases can "
+        "hold tens of MB of nodes. The deep "
         "models gather each batch of windows from the recording; the forest computes its "
         "features 4,096 windows at a time into one float32 matrix; MiniRocket never holds its "
         "features: past twice as many cases as features it solves the ridge from a Gram "
@@ -205,7 +212,17 @@ def main() -> None:
     p.add_argument("--out-dir", type=Path, default=Path(__file__).parent / "results")
     p.add_argument("--tmp", type=Path, default=None, help="folder for the data file and runs")
     p.add_argument("--report-only", action="store_true", help="rebuild the markdown only")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODEL.KEY=VALUE",
+        help="replace or add one of SETTINGS (e.g. cnn_1d.max_epochs=1: memory does not "
+        "depend on it); repeatable",
+    )
     args = p.parse_args()
+    for item in args.set:
+        override(item)
     csv, record = args.out_dir / "train_memory.csv", args.out_dir / "train_memory.json"
     if args.report_only:
         results, meta = pd.read_csv(csv), json.loads(record.read_text())
@@ -217,6 +234,16 @@ def main() -> None:
     text = report(results, meta)
     (args.out_dir / "train_memory.md").write_text(text)
     print(text)
+
+
+def override(item: str) -> None:
+    """``MODEL.KEY=VALUE`` in place of the model's ``KEY`` in :data:`SETTINGS`."""
+    model, _, setting = item.partition(".")
+    key = setting.partition("=")[0]
+    if not key or "=" not in setting:
+        raise SystemExit(f"--set {item!r}: use MODEL.KEY=VALUE, e.g. cnn_1d.max_epochs=1")
+    kept = [s for s in SETTINGS.get(model, []) if s.partition("=")[0] != key]
+    SETTINGS[model] = [*kept, setting]
 
 
 def measure(args) -> tuple[pd.DataFrame, dict]:
