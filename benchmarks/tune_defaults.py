@@ -61,12 +61,25 @@ COLUMNS = ["dataset", "model", "candidate", "seed", "val_accuracy", "fit_seconds
 
 
 def parse_candidate(text: str) -> tuple[str, dict]:
+    """``NAME:P=V,P=V``; a value may be a YAML list or mapping with commas of its own
+    (``members=[multirocket_hydra, quant]``)."""
     name, _, assignments = text.partition(":")
     params = {}
-    for item in filter(None, assignments.split(",")):
+    for item in filter(None, _split_top_level(assignments)):
         key, _, value = item.partition("=")
         params[key.strip()] = yaml.safe_load(value)
     return name, params
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets and braces."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "[{") - (char in "]}")
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
 
 
 def tuning_splits(dataset: str, seed: int, inner: bool = False):
