@@ -5,10 +5,12 @@
 
 from tszoo.cli import data, export, runs  # noqa: F401  (each registers its commands on the app)
 from tszoo.cli.app import app
+from tszoo.memory import map_large_blocks
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the process is tszoo's, so its allocator is too."""
+    map_large_blocks()
     app(prog_name="tszoo")
 
 

@@ -15,9 +15,9 @@ from tszoo.data.groups import CV, check_cv, plan_folds, split_by_groups
 from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Method, Normalizer
 from tszoo.data.splits import SPLITS, SplitPlan, Strategy, plan_split, split_cases
-from tszoo.data.table_files import release_unused_memory
 from tszoo.data.windows import LabelRule, WindowArray, Windows
 from tszoo.errors import DataError
+from tszoo.memory import release_unused_memory
 
 logger = logging.getLogger(__name__)
 

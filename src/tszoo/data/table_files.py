@@ -7,9 +7,7 @@ can name the line a user opens in an editor.
 from __future__ import annotations
 
 import csv
-import ctypes
 import logging
-import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,21 +94,6 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         df.columns = [str(c) for c in df.columns]
         yield Chunk(df, None, first)
         first += len(df)
-
-
-def release_unused_memory() -> None:
-    """Hand the memory freed while reading back to the system: the pages Arrow's allocator
-    keeps for reuse once the last batch is gone (90 MB after a 10M-row Parquet file), and
-    under glibc the free pages of the C heap (``malloc_trim``; 45 MB more). The rows read
-    stay as they are."""
-    if "pyarrow" in sys.modules:
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        try:
-            trim = ctypes.CDLL(None).malloc_trim  # glibc only; other C libraries lack it
-        except (AttributeError, OSError):
-            return
-        trim(0)
 
 
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:

@@ -24,8 +24,8 @@ from tszoo.data.columns import (
 )
 from tszoo.data.containers import NanPolicy, Recordings
 from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableReader
-from tszoo.data.table_files import release_unused_memory
 from tszoo.errors import DataError
+from tszoo.memory import release_unused_memory
 
 logger = logging.getLogger(__name__)
 

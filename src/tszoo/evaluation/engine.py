@@ -24,6 +24,7 @@ from tszoo.evaluation.cells import CellOutcome, CellTask, forget_splits
 from tszoo.evaluation.executors import choose_executor
 from tszoo.evaluation.experiment import CONFUSION_COLUMNS, PER_CLASS_COLUMNS, RESULT_COLUMNS
 from tszoo.evaluation.progress import Progress
+from tszoo.memory import release_unused_memory
 from tszoo.models.registry import model_tags
 from tszoo.runs import Cell, FailedCell, Manifest, RunLayout, RunSession, cells_of, write_table
 
@@ -104,6 +105,8 @@ def run_cells(
                             on_cell(done_cell.cell, done_cell.rows["results.csv"][0])
     finally:
         progress.stop()
+        forget_splits()  # the run is over: its data goes before the report is drawn
+        release_unused_memory()
     outcome.results = read_results(layout)
     return outcome
 

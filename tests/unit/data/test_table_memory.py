@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from tszoo.data import load_table, make_windows
-from tszoo.data.table_files import release_unused_memory
 from tszoo.data.tables import code_dtype, row_dtype
+from tszoo.memory import release_unused_memory
 
 
 @pytest.mark.parametrize(("n_classes", "dtype"), [(1, np.int8), (127, np.int8), (128, np.int16)])
