@@ -359,8 +359,12 @@ def predict_logits(
     model.eval()
     data = data.to(device)
     index = torch.arange(len(data), device=device)
-    chunks = []
+    out = None  # one tensor for every case's logits: a batch's own would stay behind each
+    # batch's freed activations in the C heap, which could then never shrink
     for start in range(0, len(data), batch_size):
         x, lengths, _ = data.batch(index[start : start + batch_size])
-        chunks.append(model(x, lengths))
-    return torch.cat(chunks)
+        logits = model(x, lengths)
+        if out is None:
+            out = logits.new_empty((len(data), logits.shape[1]))
+        out[start : start + len(logits)] = logits
+    return out if out is not None else torch.empty((0, 0), device=device)
