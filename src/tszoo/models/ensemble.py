@@ -7,13 +7,6 @@ accuracy comes from the validation split when ``fit`` is given one of at least
 ``min_validation`` cases, else from ``cv``-fold cross-validated predictions on all the
 training (and validation) cases: on a small split, an accuracy counted on a few cases is too
 coarse to weigh by (one case of 6 is 17 points).
-
-Members' probabilities are not on one scale: a Rocket model's softmax of ridge scores is
-nearly flat (its largest probability averages 0.33 over 9 classes on JapaneseVowels) where the
-forest's vote shares are peaked (0.63), so a plain weighted mean lets the forest overrule a
-more accurate member. With ``calibrate`` each member's probabilities are first sharpened or
-softened by a temperature fitted on the same held-out predictions (temperature scaling, Guo
-et al. 2017), so that a member's confidence means what its held-out accuracy says it does.
 """
 
 from __future__ import annotations
@@ -23,7 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from tszoo.errors import TszooError
@@ -65,10 +57,6 @@ class EnsembleClassifier(BaseClassifier):
         always from the validation split). Folds are drawn case by case, so on windows of
         one recording, overlapping windows can fall on both sides of a fold: the weights
         (never a reported score) then favour members that memorise.
-    calibrate : bool, default=True
-        Fit a temperature per member on the held-out probabilities the weights come
-        from, and average the members' probabilities at their temperatures (see the
-        module docstring; False averages them as they are).
     refit : bool, default=True
         With validation data: after choosing the weights there, refit every member on the
         training and validation cases together, so the members see all the data.
@@ -94,9 +82,6 @@ class EnsembleClassifier(BaseClassifier):
         Each member's weight, summing to 1.
     scores_ : ndarray of shape (n_members,)
         Each member's held-out accuracy, which the weights come from.
-    temperatures_ : ndarray of shape (n_members,)
-        Each member's temperature: its probabilities ``p`` count as ``p ** (1 / T)``,
-        renormalised (all 1 without ``calibrate``).
     """
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "ensemble": True}
@@ -108,7 +93,6 @@ class EnsembleClassifier(BaseClassifier):
         exponent: float = 8.0,
         cv: int = 3,
         min_validation: int = 100,
-        calibrate: bool = True,
         refit: bool = True,
         chunk_size: int | None = None,
         random_state: int | None = None,
@@ -117,7 +101,6 @@ class EnsembleClassifier(BaseClassifier):
         self.exponent = exponent
         self.cv = cv
         self.min_validation = min_validation
-        self.calibrate = calibrate
         self.refit = refit
         self.chunk_size = chunk_size
         self.random_state = random_state
@@ -219,21 +202,18 @@ class EnsembleClassifier(BaseClassifier):
         if on_validation:
             X_val, y_val = validation
             fitted = [self._member(*spec).fit(X, y, validation_data=validation) for spec in specs]
-            held_out = [(_codes_proba(model, X_val, len(self.classes_)), y_val) for model in fitted]
+            scores = [float(np.mean(model.predict(X_val) == y_val)) for model in fitted]
         if validation is not None and self.refit:  # the final members see all the data
             X, y = self._final_data(final_data, X, y, validation)
             fitted = None
         if not on_validation:
-            held_out = [self._cv_proba(name, params, X, y) for name, params in specs]
+            scores = [self._cv_accuracy(name, params, X, y) for name, params in specs]
         if fitted is None:
             fitted = self._final_members(specs, X, y, given)
         self.n_fit_ = len(y)  # the cases the final members were fitted on
         self.members_ = [(name, model) for (name, _), model in zip(specs, fitted, strict=True)]
-        self.scores_ = np.array([_accuracy(proba, codes) for proba, codes in held_out])
+        self.scores_ = np.asarray(scores, dtype=np.float64)
         self.weights_ = _cawpe(self.scores_, self.exponent)
-        self.temperatures_ = np.array(
-            [_temperature(*h) if self.calibrate and h[0] is not None else 1.0 for h in held_out]
-        )
 
     def _final_data(self, final_data, X, y, validation) -> tuple[ArrayLike3D, np.ndarray]:
         """What the final members are refitted on: ``final_data``, else train and val."""
@@ -277,27 +257,25 @@ class EnsembleClassifier(BaseClassifier):
         taken.classes_ = codes
         return taken
 
-    def _cv_proba(self, name: str, params: dict, X: ArrayLike3D, y: np.ndarray) -> tuple:
-        """Cross-validated probabilities of every case (columns: the class codes) and the
-        codes; ``(None, y)`` when a class has too few cases for two folds."""
+    def _cv_accuracy(self, name: str, params: dict, X: ArrayLike3D, y: np.ndarray) -> float:
         from sklearn.model_selection import StratifiedKFold
 
         folds = min(self.cv, int(np.bincount(y).min()))
         if folds < 2:
-            return None, y  # no held-out estimate possible: weigh the member like any other
+            return 1.0  # no held-out estimate possible: weigh the member like any other
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        proba = np.zeros((len(y), len(self.classes_)))
+        correct = 0
         for train, test in splitter.split(np.zeros(len(y)), y):
             model = self._member(name, params).fit(_take(X, train), y[train])
-            proba[test] = _codes_proba(model, _take(X, test), len(self.classes_))
-        return proba, y
+            correct += int(np.sum(model.predict(_take(X, test)) == y[test]))
+        return correct / len(y)
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         n_classes = len(self.classes_)
         total = np.zeros((len(X), n_classes))
-        members = zip(self.weights_, self.temperatures_, self.members_, strict=True)
-        for weight, temperature, (_, model) in members:
-            total += weight * _sharpen(_codes_proba(model, X, n_classes), temperature)
+        for weight, (_, model) in zip(self.weights_, self.members_, strict=True):
+            # members are fitted on the class codes: their classes_ are the columns
+            total[:, model.classes_.astype(int)] += weight * model.predict_proba(X)
         return total / total.sum(axis=1, keepdims=True)
 
     def member_weights(self) -> dict[str, float]:
@@ -331,7 +309,6 @@ class EnsembleClassifier(BaseClassifier):
             "members": saved,
             "weights": self.weights_.tolist(),
             "scores": self.scores_.tolist(),
-            "temperatures": self.temperatures_.tolist(),
         }
 
     def _load(self, directory: Path, state: dict) -> None:
@@ -345,10 +322,6 @@ class EnsembleClassifier(BaseClassifier):
         self.members_ = members
         self.weights_ = np.asarray(state["weights"], dtype=np.float64)
         self.scores_ = np.asarray(state["scores"], dtype=np.float64)
-        # ensembles saved before calibration averaged their members' probabilities as they are
-        self.temperatures_ = np.asarray(
-            state.get("temperatures", [1.0] * len(members)), dtype=np.float64
-        )
 
     @classmethod
     def _get_test_params(cls) -> dict[str, Any]:
@@ -364,43 +337,6 @@ def _cawpe(scores: np.ndarray, exponent: float) -> np.ndarray:
     if weights.sum() <= 0:
         return np.full(len(scores), 1.0 / len(scores))
     return weights / weights.sum()
-
-
-def _codes_proba(model: BaseClassifier, X: ArrayLike3D, n_classes: int) -> np.ndarray:
-    """``model``'s probabilities with a column per class code (members are fitted on the
-    codes, and a fold's member may have seen only some of them)."""
-    proba = np.zeros((len(X), n_classes))
-    proba[:, model.classes_.astype(int)] = model.predict_proba(X)
-    return proba
-
-
-def _accuracy(proba: np.ndarray | None, codes: np.ndarray) -> float:
-    return 1.0 if proba is None else float(np.mean(proba.argmax(axis=1) == codes))
-
-
-def _sharpen(proba: np.ndarray, temperature: float) -> np.ndarray:
-    """``proba ** (1 / temperature)``, renormalised per row (a zero stays zero)."""
-    if temperature == 1.0:
-        return proba
-    logits = np.log(np.clip(proba, 1e-300, None)) / temperature
-    out = np.exp(logits - logits.max(axis=1, keepdims=True)) * (proba > 0)
-    return out / out.sum(axis=1, keepdims=True)
-
-
-def _temperature(proba: np.ndarray, codes: np.ndarray) -> float:
-    """The temperature (0.01 to 100) whose sharpened ``proba`` have the least cross-entropy
-    against the held-out labels, smoothed by one case's worth (``1 / n``): a member right
-    on every held-out case comes out very sure, not certain."""
-    n, n_classes = proba.shape
-    smooth = 1.0 / n
-    target = np.full(proba.shape, smooth / n_classes)
-    target[np.arange(n), codes] += 1.0 - smooth
-
-    def loss(log_t: float) -> float:
-        return -float(np.mean(np.sum(target * np.log(_sharpen(proba, np.exp(log_t)) + 1e-12), 1)))
-
-    best = minimize_scalar(loss, bounds=(np.log(0.01), np.log(100.0)), method="bounded")
-    return float(np.exp(best.x))
 
 
 def _take(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:

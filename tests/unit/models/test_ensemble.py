@@ -7,7 +7,6 @@ import pytest
 
 from tszoo.errors import TszooError
 from tszoo.models import make_model
-from tszoo.models.ensemble import _sharpen, _temperature
 
 MEMBERS = [{"random_forest": {"n_estimators": 10}}, "svm"]
 
@@ -34,49 +33,11 @@ def test_weights_are_validation_accuracy_to_the_exponent(data):
 
 def test_probabilities_are_the_weighted_mean_of_the_members(data):
     (X, y), (X_val, y_val), (X_test, _) = data
-    model = make_model("ensemble", members=MEMBERS, calibrate=False, random_state=0)
+    model = make_model("ensemble", members=MEMBERS, random_state=0)
     model.fit(X, y, validation_data=(X_val, y_val))
-    np.testing.assert_array_equal(model.temperatures_, [1.0, 1.0])
     mean = sum(w * m.predict_proba(X_test) for w, (_, m) in zip(model.weights_, model.members_))
     np.testing.assert_allclose(model.predict_proba(X_test), mean)
     assert model.member_weights().keys() == {"random_forest", "svm"}
-
-
-def test_calibrated_probabilities_are_the_weighted_mean_at_each_temperature(data):
-    (X, y), (X_val, y_val), (X_test, _) = data
-    model = make_model("ensemble", members=MEMBERS, random_state=0)
-    model.fit(X, y, validation_data=(X_val, y_val))
-    assert model.temperatures_.shape == (2,) and (model.temperatures_ != 1.0).all()
-    mean = 0
-    for w, t, (_, m) in zip(model.weights_, model.temperatures_, model.members_, strict=True):
-        p = m.predict_proba(X_test) ** (1 / t)
-        mean = mean + w * p / p.sum(1, keepdims=True)
-    np.testing.assert_allclose(model.predict_proba(X_test), mean)
-
-
-def test_temperature_sharpens_a_flat_member_and_softens_an_overconfident_one():
-    codes = np.arange(40) % 4
-    flat = np.full((40, 4), 0.2)
-    flat[np.arange(40), codes] = 0.4  # always right, never sure
-    assert _temperature(flat, codes) < 0.2
-    sure = np.full((40, 4), 0.01)
-    sure[np.arange(40), (codes + (np.arange(40) < 16)) % 4] = 0.97  # sure, and 40 % wrong
-    assert _temperature(sure, codes) > 2
-    # right on every case: very sure, not certain (one case's worth of doubt)
-    sharp = _sharpen(flat, _temperature(flat, codes))
-    assert 0.95 < sharp.max(1).min() and sharp.max(1).max() < 0.999
-
-
-def test_a_flat_accurate_member_outvotes_a_peaked_weaker_one_once_calibrated():
-    codes = np.arange(60) % 3
-    flat = np.full((60, 3), 0.3)
-    flat[np.arange(60), codes] = 0.4  # right everywhere, barely
-    peaked = np.full((60, 3), 0.1)
-    peaked[np.arange(60), np.where(np.arange(60) < 12, (codes + 1) % 3, codes)] = 0.8
-    mean = (flat + peaked) / 2
-    assert (mean.argmax(1) != codes).sum() == 12  # as they are, the peaked one wins
-    calibrated = sum(_sharpen(p, _temperature(p, codes)) for p in (flat, peaked)) / 2
-    assert (calibrated.argmax(1) == codes).all()
 
 
 def test_without_validation_the_weights_come_from_cross_validation(data):
