@@ -49,7 +49,7 @@ def fit_and_save(tmp_path, name, *, normalise="zscore", n_classes=3, **params):
     X, y, _ = raw_data(n_classes)
     test_params = make_model(name)._get_test_params()
     if model_tags(name)["deep"]:  # one epoch; every input feature, so each is exported
-        test_params.update(max_epochs=1, inputs="raw+centred+diff")
+        test_params.update(max_epochs=1, inputs="raw+centred+diff+absdiff")
     norm = Normalizer(normalise).fit(X)
     model = make_model(name, **{**test_params, **params}).fit(norm.transform(X), y)
     metadata = {

@@ -44,7 +44,8 @@ class DeepPredictor(nn.Module):
                 parts.append(x - x.mean(-1, keepdim=True))
             else:  # first differences, 0 at the first step (numpy's prepend=X[..., :1])
                 diff = x[..., 1:] - x[..., :-1]  # (torch.diff has no ONNX form)
-                parts.append(torch.cat([torch.zeros_like(x[..., :1]), diff], -1))
+                diff = torch.cat([torch.zeros_like(x[..., :1]), diff], -1)
+                parts.append(diff.abs() if name == "absdiff" else diff)
         z = (torch.cat(parts, 1) - self.mean) / self.std  # (n, C * len(inputs), T)
         probas = [torch.softmax(net(z), 1) for net in self.networks]
         return torch.stack(probas).mean(0)  # (n, n_classes), averaged over the ensemble

@@ -5,7 +5,7 @@ import torch
 from tszoo.errors import TszooError
 from tszoo.models import load_model, make_model, save_model
 from tszoo.models.deep.networks import CNN1D, LITE, HybridCNNLSTM, InceptionNetwork, ResNet
-from tszoo.models.deep.transforms import make_input_features
+from tszoo.models.deep.transforms import input_choices, make_input_features
 from tszoo.models.registry import get_model_class, model_tags
 
 DEEP = ["hybrid_attention", "hybrid_cnn_lstm", "cnn_1d", "inception_time"]
@@ -82,12 +82,13 @@ def test_attention_weights_sum_to_one_over_valid_steps():
 def test_input_features_keep_padding_at_zero():
     X = np.zeros((2, 1, 5), dtype=np.float32)
     X[0, 0] = [1, 2, 3, 4, 5]
-    X[1, 0, :3] = [2, 4, 6]
-    out = make_input_features(X, np.array([5, 3]), "raw+centred+diff")
-    assert out.shape == (2, 3, 5)
+    X[1, 0, :3] = [2, 4, 1]
+    out = make_input_features(X, np.array([5, 3]), "raw+centred+diff+absdiff")
+    assert out.shape == (2, 4, 5)
     np.testing.assert_allclose(out[0, 1], [-2, -1, 0, 1, 2])
-    np.testing.assert_allclose(out[1, 1], [-2, 0, 2, 0, 0])
-    np.testing.assert_allclose(out[1, 2], [0, 2, 2, 0, 0])
+    np.testing.assert_allclose(out[1, 1], [-1 / 3, 5 / 3, -4 / 3, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(out[1, 2], [0, 2, -3, 0, 0])
+    np.testing.assert_allclose(out[1, 3], [0, 2, 3, 0, 0])
 
 
 # -- estimators -----------------------------------------------------------------------
@@ -168,10 +169,11 @@ def test_class_weight_balanced(task):
         new_model("cnn_1d", class_weight="inverse").fit(X, y)
 
 
-def test_unknown_input_feature_is_refused(task):
+@pytest.mark.parametrize("inputs", ["raw+centered", "raw|diff+centered"])
+def test_unknown_input_feature_is_refused(task, inputs):
     (X, y), _, _ = task
     with pytest.raises(TszooError, match="did you mean 'centred'"):
-        new_model("cnn_1d", inputs="raw+centered").fit(X, y)
+        new_model("cnn_1d", inputs=inputs).fit(X, y)
 
 
 def test_learns_a_separable_task():
@@ -188,7 +190,7 @@ def test_auto_inputs_keep_the_candidate_that_validates_best(task, tmp_path):
     (X, y), val, (X_test, _) = task
     auto = new_model("cnn_1d", inputs="auto", refit=False, random_state=0)
     auto.fit(X, y, validation_data=val)
-    assert set(auto.input_scores_) == {"raw", "diff"}
+    assert list(auto.input_scores_) == list(input_choices("auto"))
     assert auto.inputs_ == max(auto.input_scores_, key=auto.input_scores_.get) or (
         len(set(auto.input_scores_.values())) == 1
     )
@@ -199,6 +201,17 @@ def test_auto_inputs_keep_the_candidate_that_validates_best(task, tmp_path):
     loaded, _ = load_model(tmp_path / "m")
     assert loaded.inputs_ == auto.inputs_
     np.testing.assert_array_equal(loaded.predict_proba(X_test), auto.predict_proba(X_test))
+
+
+def test_inputs_choose_between_the_representations_given(task):
+    (X, y), val, _ = task
+    model = new_model("cnn_1d", inputs="diff | centred+absdiff", refit=False, random_state=0)
+    assert model.uses_validation and not new_model("cnn_1d", inputs="diff").uses_validation
+    model.fit(X, y, validation_data=val)
+    assert list(model.input_scores_) == ["diff", "centred+absdiff"]
+    assert model.inputs_ in model.input_scores_
+    parts = 2 if model.inputs_ == "centred+absdiff" else 1
+    assert len(model.input_mean_) == X.shape[1] * parts  # the kept candidate's features
 
 
 def test_auto_inputs_without_validation_data_take_the_first_candidate(task):

@@ -22,7 +22,12 @@ from torch import nn
 from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, BaseClassifier, join_series, pad_series
-from tszoo.models.deep.transforms import Augment, channel_stats, check_inputs, make_input_features
+from tszoo.models.deep.transforms import (
+    Augment,
+    channel_stats,
+    input_choices,
+    make_input_features,
+)
 from tszoo.training import (
     History,
     IndexedData,
@@ -45,11 +50,6 @@ TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centr
 # same chunks for windows in memory and windows gathered on demand, so both give the same
 # statistics.
 STATS_CHUNK = 4096
-# The input representations ``inputs="auto"`` chooses between, the default first: on the
-# development suite's validation splits raw z-scored series won on the UCR/UEA sets and
-# first differences on the study's recording, whose levels drift between blocks
-# (benchmarks/results/tuning/cnn_1d.md).
-AUTO_INPUTS = ("raw", "diff")
 
 
 class DeepClassifier(BaseClassifier):
@@ -89,9 +89,11 @@ class DeepClassifier(BaseClassifier):
     class_weight : {None, "balanced"}
         Weight the loss by inverse class frequency.
     inputs : str
-        Features fed as channels, joined by '+' from "raw", "centred", "diff" (see
-        :func:`~tszoo.models.deep.transforms.make_input_features`), or "auto": choose
-        between "raw" and "diff" per fit on ``validation_data`` (see :attr:`inputs_`).
+        Features fed as channels, joined by '+' from "raw", "centred", "diff", "absdiff"
+        (see :func:`~tszoo.models.deep.transforms.make_input_features`); several such
+        representations joined by '|' to choose one per fit on ``validation_data`` (see
+        :attr:`inputs_`); or "auto", the choice in
+        :data:`~tszoo.models.deep.transforms.AUTO`.
     augment_shift, augment_noise, augment_scale : float
         Training-batch augmentation; see :class:`~tszoo.models.deep.transforms.Augment`.
     random_state : int or None
@@ -118,11 +120,11 @@ class DeepClassifier(BaseClassifier):
     history_ : History
         The first network's per-epoch record; ``histories_`` holds all of them.
     inputs_ : str
-        The input representation the networks were trained on: ``inputs``, or under
-        "auto" the candidate whose first network scored best on the validation split
+        The input representation the networks were trained on: ``inputs``, or given a
+        choice the candidate whose first network scored best on the validation split
         (accuracy, then loss; the first candidate on a tie, or without validation data).
     input_scores_ : dict
-        Under "auto" with validation data: each candidate's validation accuracy.
+        Given a choice and validation data: each candidate's validation accuracy.
     """
 
     _tags: ClassVar[dict[str, Any]] = {**BaseClassifier._tags, "deep": True}
@@ -172,8 +174,9 @@ class DeepClassifier(BaseClassifier):
     @property
     def uses_validation(self) -> bool:
         """Whether ``fit`` chooses anything on ``validation_data``: the input representation
-        (``inputs="auto"``) or the epoch to keep (early stopping, ``patience``)."""
-        return self.inputs == "auto" or self.patience is not None
+        (``inputs="auto"`` or ``"a|b"``) or the epoch to keep (early stopping,
+        ``patience``)."""
+        return self.inputs == "auto" or "|" in self.inputs or self.patience is not None
 
     def _epochs(self, n_cases: int) -> int:
         """Epochs for ``n_cases`` training cases: ``n_steps`` worth, at most ``max_epochs``."""
@@ -189,9 +192,7 @@ class DeepClassifier(BaseClassifier):
             self._fit_networks(X, y, validation)
 
     def _fit_networks(self, X: ArrayLike3D, y: np.ndarray, validation: tuple | None) -> None:
-        candidates = AUTO_INPUTS if self.inputs == "auto" else (self.inputs,)
-        for inputs in candidates:
-            check_inputs(inputs)
+        candidates = input_choices(self.inputs)
         if self.class_weight not in (None, "balanced"):
             raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
         rng = check_random_state(self.random_state)
@@ -199,7 +200,7 @@ class DeepClassifier(BaseClassifier):
         weights = balanced_class_weight(y, len(self.classes_)) if self.class_weight else None
         if validation is None:
             candidates = candidates[:1]
-        # 1. the first network on each candidate input; under "auto" the best on validation
+        # 1. the first network on each candidate input; given a choice, the best on validation
         #    is kept, with its input statistics and data for the rest of the ensemble
         tried = []
         for inputs in candidates:
@@ -214,7 +215,10 @@ class DeepClassifier(BaseClassifier):
         if len(tried) > 1:
             self.input_scores_ = {t["state"][0]: -t["scores"][0] for t in tried}
             logger.info(
-                "inputs=auto chose %s (validation accuracy %s)", self.inputs_, self.input_scores_
+                "inputs=%s chose %s (validation accuracy %s)",
+                self.inputs,
+                self.inputs_,
+                self.input_scores_,
             )
         # 2. the ensemble on the chosen input: the rest of it on the same data, or under
         #    refit all of it again on train and validation together

@@ -3,8 +3,11 @@
 Windows cut from one recording drift slowly: their level differs between the blocks that
 train and test come from, and a network fed raw values learns the level. Centring each
 window per channel removes it; first differences keep the fast dynamics (roughness,
-variance) that separate the classes. Both are computed on padded arrays and respect the
-true lengths (padding stays zero).
+variance) that separate the classes, and their absolute values keep only how much the
+series moves at each step, not which way: a signal shared by every class (a drift, a
+trend, a step) leaves little in them for a network to learn by heart, while the energy of
+what rides on it stays. All are computed on padded arrays and respect the true lengths
+(padding stays zero).
 """
 
 from __future__ import annotations
@@ -17,17 +20,30 @@ from torch import Tensor
 
 from tszoo.errors import TszooError, closest
 
-INPUTS = ("raw", "centred", "diff")
+INPUTS = ("raw", "centred", "diff", "absdiff")
+# ``inputs="auto"``: one of these chosen per fit on the validation split, the first on a tie
+# (see :class:`tszoo.models.deep.base.DeepClassifier`).
+AUTO = "raw|diff"
+
+
+def input_choices(inputs: str) -> tuple[str, ...]:
+    """The input representations ``inputs`` lets a fit choose between: ``"a|b"`` (and
+    ``"auto"``, :data:`AUTO`) gives each of them; any other value is the one choice.
+    Each is checked (:func:`check_inputs`)."""
+    choices = tuple(c.strip() for c in (AUTO if inputs == "auto" else inputs).split("|"))
+    for choice in choices:
+        check_inputs(choice)
+    return choices
 
 
 def check_inputs(inputs: str) -> tuple[str, ...]:
-    """Parse the ``inputs`` parameter, names from :data:`INPUTS` joined by '+'."""
+    """Parse one input representation, names from :data:`INPUTS` joined by '+'."""
     names = tuple(name.strip() for name in inputs.split("+") if name.strip())
     for name in names:
         if name not in INPUTS:
             raise TszooError(
                 f"unknown input '{name}'{closest(name, (*INPUTS, 'auto'))}; inputs are "
-                f"{', '.join(INPUTS)} (joined by '+'), or auto"
+                f"{', '.join(INPUTS)} (joined by '+'; choices joined by '|'), or auto"
             )
     if not names:
         raise TszooError(f"inputs is empty; choose one or more of {', '.join(INPUTS)}")
@@ -46,7 +62,7 @@ def make_input_features(X: np.ndarray, lengths: np.ndarray, inputs: str) -> np.n
     inputs : str
         Names joined by '+', e.g. ``"centred+diff"``: ``raw`` as given; ``centred`` minus
         each series' per-channel mean over its valid steps; ``diff`` first differences
-        (0 at the first step).
+        (0 at the first step); ``absdiff`` their absolute values.
 
     Returns
     -------
@@ -62,7 +78,7 @@ def make_input_features(X: np.ndarray, lengths: np.ndarray, inputs: str) -> np.n
             parts.append((X - mean) * mask)
         else:
             diff = np.diff(X, axis=-1, prepend=X[..., :1])
-            parts.append(diff * mask)
+            parts.append((np.abs(diff) if name == "absdiff" else diff) * mask)
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
