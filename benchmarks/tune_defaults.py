@@ -57,7 +57,7 @@ SUITE = [
 ]
 INNER_SHARE = 1 / 9
 COLUMNS = ["dataset", "model", "candidate", "seed", "val_accuracy", "fit_seconds", "epochs",
-           "n_fit", "n_val", "params"]  # fmt: skip
+           "n_fit", "n_val", "params", "inputs"]  # fmt: skip
 
 
 def parse_candidate(text: str) -> tuple[str, dict]:
@@ -135,6 +135,7 @@ def run_cell(
         "n_fit": getattr(estimator, "n_fit_", len(y)),
         "n_val": len(y_val),
         "params": yaml.safe_dump(params, default_flow_style=True).strip(),
+        "inputs": getattr(estimator, "inputs_", ""),  # a deep model's chosen input
     }
 
 
@@ -221,8 +222,10 @@ def main() -> None:
         cells = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
             delayed(run_cell)(args.model, *cell, args.inner_val) for cell in todo
         )
+        # a CSV from before a column was added keeps its own columns
+        columns = list(pd.read_csv(csv_path, nrows=0).columns) if csv_path.exists() else COLUMNS
         for row in cells:
-            pd.DataFrame([row], columns=COLUMNS).to_csv(
+            pd.DataFrame([row], columns=columns).to_csv(
                 csv_path, mode="a", header=not csv_path.exists(), index=False
             )
             print(

@@ -122,7 +122,7 @@ class DeepClassifier(BaseClassifier):
     inputs_ : str
         The input representation the networks were trained on: ``inputs``, or given a
         choice the candidate whose first network scored best on the validation split
-        (accuracy, then loss; the first candidate on a tie, or without validation data).
+        (the earliest candidate on a tie in accuracy, or without validation data).
     input_scores_ : dict
         Given a choice and validation data: each candidate's validation accuracy.
     """
@@ -205,15 +205,17 @@ class DeepClassifier(BaseClassifier):
         tried = []
         for inputs in candidates:
             train, val = self._prepare(X, y, validation, inputs)
-            network, history, scores = self._train_network(train, val, seeds[0], weights)
+            network, history, accuracy = self._train_network(train, val, seeds[0], weights)
             state = (inputs, self.input_mean_, self.input_std_, self.n_timepoints_)
             tried.append({"state": state, "data": (train, val), "network": network,
-                          "history": history, "scores": scores})  # fmt: skip
-        best = min(tried, key=lambda t: t["scores"])  # the first on a tie
+                          "history": history, "accuracy": accuracy})  # fmt: skip
+        # the most accurate on validation; on a tie the earliest candidate (the default
+        # first): on a few validation cases a tie is common, and the loss then chose noise
+        best = max(tried, key=lambda t: t["accuracy"])
         self.inputs_, self.input_mean_, self.input_std_, self.n_timepoints_ = best["state"]
         self.input_scores_ = {}
         if len(tried) > 1:
-            self.input_scores_ = {t["state"][0]: -t["scores"][0] for t in tried}
+            self.input_scores_ = {t["state"][0]: t["accuracy"] for t in tried}
             logger.info(
                 "inputs=%s chose %s (validation accuracy %s)",
                 self.inputs,
@@ -249,19 +251,19 @@ class DeepClassifier(BaseClassifier):
 
     def _train_network(self, train, val, seed: int, weights, epochs: int | None = None):
         """One new network trained on ``train`` (for ``epochs``, else as many as
-        :meth:`_epochs` gives): the network, its history and its ``(-validation accuracy,
-        validation loss)`` at the epoch whose weights it keeps (the best under early
-        stopping, else the last; zeros without validation)."""
+        :meth:`_epochs` gives): the network, its history and its validation accuracy at
+        the epoch whose weights it keeps (the best under early stopping, else the last; 0
+        without validation)."""
         with seeded(seed):
             network = self._build_network(len(self.input_mean_), len(self.classes_),
                                           self.n_timepoints_)  # fmt: skip
         epochs = epochs or self._epochs(len(train))
         history = self._make_trainer(seed, weights, epochs).fit(network, train, val)
         if val is None or not len(history):
-            return network, history, (0.0, 0.0)
+            return network, history, 0.0
         kept = history.best_epoch() if self.patience is not None else None
         record = history[(kept or len(history)) - 1]
-        return network, history, (-float(record["val_acc"]), float(record["val_loss"]))
+        return network, history, float(record["val_acc"])
 
     def _training_data(self, X: ArrayLike3D, y: np.ndarray) -> TensorData | IndexedData:
         """Fit the input standardisation on ``X`` and return the training data.

@@ -22,8 +22,11 @@ from tszoo.errors import TszooError, closest
 
 INPUTS = ("raw", "centred", "diff", "absdiff")
 # ``inputs="auto"``: one of these chosen per fit on the validation split, the first on a tie
-# (see :class:`tszoo.models.deep.base.DeepClassifier`).
-AUTO = "raw|diff"
+# (see :class:`tszoo.models.deep.base.DeepClassifier`). Chosen on the development suite's
+# validation splits: raw won on the UCR/UEA sets, and on the study's recording, where
+# every class rides on one shared signal, absolute differences (0.946 against 0.713 for
+# raw|diff; docs/benchmarks/defaults.md, benchmarks/results/tuning/deep_inputs_choice.md).
+AUTO = "raw|diff|absdiff"
 
 
 def input_choices(inputs: str) -> tuple[str, ...]:
