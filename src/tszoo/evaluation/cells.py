@@ -58,7 +58,8 @@ class CellTask:
 
 @dataclass
 class CellOutcome:
-    """A cell's rows for each table (in writing order), or the error that stopped it."""
+    """A cell's rows for each table (by name, see ``RunLayout.TABLES``), or the error that
+    stopped it."""
 
     cell: Cell
     rows: dict[str, list[dict[str, Any]]] | None
@@ -122,9 +123,9 @@ def run_cell(task: CellTask, callbacks: list | None = None) -> CellOutcome:
         return CellOutcome(cell, None, error, seconds=time.perf_counter() - start, **where)
     row = {**result.row, "dataset": cell.dataset}
     rows = {
-        "per_class.csv": [{**r, "dataset": cell.dataset} for r in result.per_class],
-        "confusion.csv": [{**r, "dataset": cell.dataset} for r in result.confusion],
-        "results.csv": [row],
+        "per_class": [{**r, "dataset": cell.dataset} for r in result.per_class],
+        "confusion": [{**r, "dataset": cell.dataset} for r in result.confusion],
+        "results": [row],
     }
     seconds = time.perf_counter() - start
     return CellOutcome(cell, rows, seconds=seconds, reused=result.reused, **where)

@@ -31,9 +31,9 @@ from tszoo.runs import Cell, FailedCell, Manifest, RunLayout, RunSession, cells_
 logger = logging.getLogger(__name__)
 
 COLUMNS = {
-    "per_class.csv": PER_CLASS_COLUMNS,
-    "confusion.csv": CONFUSION_COLUMNS,
-    "results.csv": RESULT_COLUMNS,
+    "per_class": PER_CLASS_COLUMNS,
+    "confusion": CONFUSION_COLUMNS,
+    "results": RESULT_COLUMNS,
 }
 
 
@@ -80,7 +80,7 @@ def run_cells(
     progress = progress or Progress()
     order = {task.cell: i for i, task in enumerate(tasks)}
     tables = read_tables(layout)
-    done = set(cells_of(tables["results.csv"]))
+    done = set(cells_of(tables["results"]))
     todo = [task for task in tasks if task.cell not in done]
     executor = choose_executor(workers, client, progress, len(todo))
     if executor.kind == "in-process":  # one at a time, each told of the members before it
@@ -91,7 +91,7 @@ def run_cells(
         batches = [sorted(wave, key=_expected_cost, reverse=True) for wave in _waves(todo)]
     manifest.cells_total, manifest.cells_done = len(tasks), len(done)
     manifest.failed_cells, manifest.executor = [], executor.describe()
-    outcome = EngineResult(layout, tables["results.csv"], len(tasks))
+    outcome = EngineResult(layout, tables["results"], len(tasks))
     progress.start(len(todo))
     try:
         with RunSession(layout, manifest, command) as session:
@@ -102,7 +102,7 @@ def run_cells(
                     if done_cell.rows is not None:
                         done.add(done_cell.cell)
                         if on_cell is not None:
-                            on_cell(done_cell.cell, done_cell.rows["results.csv"][0])
+                            on_cell(done_cell.cell, done_cell.rows["results"][0])
     finally:
         progress.stop()
         forget_splits()  # the run is over: its data goes before the report is drawn
@@ -161,7 +161,7 @@ def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) ->
             FailedCell(cell=str(done.cell), error=done.error or ""),
         ]
     else:
-        for name in COLUMNS:  # results.csv last
+        for name in RunLayout.TABLES:  # results last
             table = pd.concat([tables[name], pd.DataFrame(done.rows[name])], ignore_index=True)
             rank = [order.get(c, len(order)) for c in cells_of(table)]
             table = table.iloc[pd.Series(rank).argsort(kind="stable")].reset_index(drop=True)
@@ -171,7 +171,7 @@ def _record(session, tables, done: CellOutcome, order, outcome: EngineResult) ->
         outcome.ran_on[done.cell] = (done.host, done.pid)
         manifest.cells_done += 1
         _record_reused(manifest, done)
-        row = done.rows["results.csv"][0]
+        row = done.rows["results"][0]
         logger.info(
             "%s: accuracy %.3f, macro F1 %.3f (%.1f s) [%d/%d]", done.cell, row["accuracy"],
             row["f1_macro"], done.seconds, manifest.cells_done, manifest.cells_total,
@@ -196,15 +196,15 @@ def read_tables(layout: RunLayout) -> dict[str, pd.DataFrame]:
     ``results.csv`` (a run stopped between two writes may have a cell's per-class rows and
     not its result)."""
     tables = {}
-    for name, columns in COLUMNS.items():
-        path = layout.table(name)
+    for name in RunLayout.TABLES:
+        path, columns = layout.table(name), COLUMNS[name]
         tables[name] = (
             pd.read_csv(path, dtype=str, keep_default_na=False)
             if path.exists()
             else pd.DataFrame(columns=list(columns))
         )
-    done = set(cells_of(tables["results.csv"]))
-    for name in ("per_class.csv", "confusion.csv"):
+    done = set(cells_of(tables["results"]))
+    for name in ("per_class", "confusion"):
         table = tables[name]
         keep = [cell in done for cell in cells_of(table)]
         tables[name] = table[keep].reset_index(drop=True)

@@ -66,13 +66,13 @@ def parse_cell_name(stem: str) -> tuple[str, int, int | None] | None:
 class RunLayout:
     """The files of the run directory ``root``.
 
-    Tables are written in the order of :attr:`TABLES` after each cell, ``results.csv``
-    last, so a row there means a whole cell.
+    The tables the engine writes after each cell are named in :attr:`TABLES`, in the order
+    they are written: ``results`` last, so a row in ``results.csv`` means a whole cell.
     """
 
     root: Path
 
-    TABLES = ("per_class.csv", "confusion.csv", "results.csv")
+    TABLES = ("per_class", "confusion", "results")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
@@ -88,15 +88,15 @@ class RunLayout:
 
     @property
     def results(self) -> Path:
-        return self.root / "results.csv"
+        return self.table("results")
 
     @property
     def per_class(self) -> Path:
-        return self.root / "per_class.csv"
+        return self.table("per_class")
 
     @property
     def confusion(self) -> Path:
-        return self.root / "confusion.csv"
+        return self.table("confusion")
 
     @property
     def ranks(self) -> Path:
@@ -119,7 +119,8 @@ class RunLayout:
         return self.root / "plots"
 
     def table(self, name: str) -> Path:
-        return self.root / name
+        """The CSV file of the table ``name``: ``results`` -> ``results.csv``."""
+        return self.root / f"{name}.csv"
 
     # -- files of one cell
     def predictions(self, model: str, seed: int, fold: int | None = None) -> Path:
