@@ -55,8 +55,9 @@ def with_report(fit: Callable[[], T], draw: Callable[[Path], Path], tracker=None
 def _run_config(run_dir: Path) -> dict:
     """A run's ``config.yaml`` as a mapping (empty if it has none: resuming says why)."""
     from tszoo.config import read_yaml
+    from tszoo.runs import RunLayout
 
-    path = Path(run_dir) / "config.yaml"
+    path = RunLayout(Path(run_dir)).config
     raw = read_yaml(path) if path.is_file() else None
     return raw if isinstance(raw, dict) else {}
 

@@ -41,7 +41,6 @@ from tszoo.runs import (
 
 logger = logging.getLogger(__name__)
 
-GRID_FILE = "config.yaml"
 EXTRA_VERSIONS = ("joblib", "dask", "distributed")
 
 
@@ -127,9 +126,9 @@ def resolve_grid(
 
 def read_grid(run_dir: Path) -> BenchmarkGrid:
     """The grid a benchmark run recorded in its ``config.yaml``, checked again."""
-    path = Path(run_dir) / GRID_FILE
+    path = RunLayout(Path(run_dir)).config
     if not path.is_file():
-        raise TszooError(f"{run_dir} is not a tszoo run (no {GRID_FILE}); pass a benchmark run")
+        raise TszooError(f"{run_dir} is not a tszoo run (no {path.name}); pass a benchmark run")
     raw = read_yaml(path)
     if not isinstance(raw, dict) or raw.get("command") != "benchmark":
         command = raw.get("command") if isinstance(raw, dict) else None

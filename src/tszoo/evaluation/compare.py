@@ -91,7 +91,7 @@ def resume_run(
     layout = RunLayout(Path(run_dir))
     if not layout.config.is_file():
         raise TszooError(
-            f"{run_dir} is not a tszoo run (no config.yaml); "
+            f"{run_dir} is not a tszoo run (no {layout.config.name}); "
             "pass the directory of the run to resume"
         )
     check_executor(workers, None)
