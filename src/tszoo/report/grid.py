@@ -32,20 +32,10 @@ logger = logging.getLogger(__name__)
 
 # aeon's diagram runs a Friedman test first, which needs three models or more
 CD_MIN_DATASETS, CD_MIN_MODELS = 2, 3
-CD_PNG = "plots/critical_difference.png"
 CD_CAPTION = (
     "Mean rank of each model over the datasets (1 = best, on the right). Models joined by a "
     "thick bar are not significantly different (pairwise Wilcoxon signed-rank tests, Holm "
     "correction, alpha 0.1)."
-)
-RUN_FILES = (
-    ("results.csv", "one row per dataset x model x seed"),
-    ("per_class.csv", "precision, recall and F1 per class, per cell"),
-    ("confusion.csv", "confusion counts per cell, long format"),
-    ("ranks.csv", "mean rank per model"),
-    ("plots/critical_difference.png", "the critical-difference diagram"),
-    ("config.yaml", "the grid: datasets, models, seeds, data options, every parameter"),
-    ("manifest.json", "status, times, cells, executor, machine, package versions"),
 )
 
 
@@ -63,10 +53,10 @@ def build_benchmark_report(run_dir: str | Path) -> Path:
     sections = [
         ("results", f"Mean {RANK_METRIC} per dataset", _means_part(results, means, ranks)),
         ("ranks", "Mean ranks", _ranks_part(ranks, means)),
-        ("cd", "Critical-difference diagram", _cd_part(means, run_dir / CD_PNG)),
+        ("cd", "Critical-difference diagram", _cd_part(means, layout.critical_difference)),
         ("params", "Model parameters", _params_part(grid["params"])),
         ("cells", "Every cell", results_table(results) if len(results) else note("None yet.")),
-        ("files", "Files of this run", _files_part(run_dir)),
+        ("files", "Files of this run", _files_part(layout)),
     ]
     sizes = [_count(len(grid[k]), k[:-1]) for k in ("datasets", "models", "seeds")]
     title = "tszoo benchmark: " + " x ".join(sizes)
@@ -191,11 +181,24 @@ def _params_part(params: dict[str, dict[str, Any]]) -> str:
     return note(text) + "\n" + html_table(["model", "parameters"], rows, sortable=False)
 
 
-def _files_part(run_dir: Path) -> str:
+def _run_files(layout: RunLayout) -> list[tuple[Path, str]]:
+    """The files of a grid that its page links to, in order, with what each holds."""
+    return [
+        (layout.results, "one row per dataset x model x seed"),
+        (layout.per_class, "precision, recall and F1 per class, per cell"),
+        (layout.confusion, "confusion counts per cell, long format"),
+        (layout.ranks, "mean rank per model"),
+        (layout.critical_difference, "the critical-difference diagram"),
+        (layout.config, "the grid: datasets, models, seeds, data options, every parameter"),
+        (layout.manifest, "status, times, cells, executor, machine, package versions"),
+    ]
+
+
+def _files_part(layout: RunLayout) -> str:
+    names = [(layout.link(path), what) for path, what in _run_files(layout) if path.exists()]
     items = [
         f'<li><a href="{escape(quote(name))}"><code>{escape(name)}</code></a>: {escape(what)}</li>'
-        for name, what in RUN_FILES
-        if (run_dir / name).exists()
+        for name, what in names
     ]
     return f"<ul>{''.join(items)}</ul>"
 

@@ -33,22 +33,9 @@ from tszoo.report.tables import (
     results_table,
     summary_table,
 )
-from tszoo.runs import cell_name
+from tszoo.runs import RunLayout, cell_name
 
 logger = logging.getLogger(__name__)
-
-RUN_FILES = (
-    ("results.csv", "scores per model and seed"),
-    ("per_class.csv", "precision, recall and F1 per class"),
-    ("confusion.csv", "confusion counts, long format"),
-    ("windows.csv", "every window or case with its split and label"),
-    ("predictions/", "test predictions and probabilities per model and seed"),
-    ("histories/", "per-epoch training history of the deep models"),
-    ("attention/", "attention weights of the attention models"),
-    ("plots/", "every figure of this page as PNG"),
-    ("config.yaml", "the resolved configuration: rerun with it"),
-    ("manifest.json", "status, times, device, package versions, git revision"),
-)
 
 
 # One line per figure: what to look at in it.
@@ -102,7 +89,7 @@ def build_report(run_dir: str | Path) -> Path:
         ``<run_dir>/report.html``. The figures are also saved as ``<run_dir>/plots/*.png``.
     """
     run = load_run(run_dir)
-    figures = FigureWriter(run.run_dir / "plots")
+    figures = FigureWriter(run.layout.plots)
     sections = [
         _results_section(run),
         _pairs_section(run),
@@ -121,7 +108,7 @@ def build_report(run_dir: str | Path) -> Path:
     body = [f"<h1>{escape(title)}</h1>", status_note(run), facts_table(run_facts(run))]
     body.append(contents([(s.anchor, s.title) for s in sections]))
     body += [section(s.anchor, s.title, *s.parts) for s in sections]
-    path = write_atomic(run.run_dir / "report.html", page(title, "\n".join(body)))
+    path = write_atomic(run.layout.report, page(title, "\n".join(body)))
     logger.debug("report written to %s", path)
     return path
 
@@ -303,14 +290,31 @@ def _data_section(run: RunData, figures: FigureWriter) -> Section | None:
     return Section("data", "Data", parts) if parts else None
 
 
+def _run_files(layout: RunLayout) -> list[tuple[Path, str]]:
+    """The files of a run that the page links to, in order, with what each holds."""
+    return [
+        (layout.results, "scores per model and seed"),
+        (layout.per_class, "precision, recall and F1 per class"),
+        (layout.confusion, "confusion counts, long format"),
+        (layout.windows, "every window or case with its split and label"),
+        (layout.folder("predictions"), "test predictions and probabilities per model and seed"),
+        (layout.folder("histories"), "per-epoch training history of the deep models"),
+        (layout.folder("attention"), "attention weights of the attention models"),
+        (layout.plots, "every figure of this page as PNG"),
+        (layout.config, "the resolved configuration: rerun with it"),
+        (layout.manifest, "status, times, device, package versions, git revision"),
+    ]
+
+
 def _files_section(run: RunData) -> Section:
-    items = []
-    for name, what in RUN_FILES:
-        if (run.run_dir / name).exists():
+    layout, items = run.layout, []
+    for path, what in _run_files(layout):
+        if path.exists():
+            name = layout.link(path)
             link = f'<a href="{escape(quote(name))}"><code>{escape(name)}</code></a>'
             items.append(f"<li>{link}: {escape(what)}</li>")
     parts = [f"<ul>{''.join(items)}</ul>"]
-    missing = [n for n in ("per_class.csv", "confusion.csv") if not (run.run_dir / n).exists()]
+    missing = [p.name for p in (layout.per_class, layout.confusion) if not p.exists()]
     if missing and not run.per_class.empty:
         parts.append(note(f"{' and '.join(missing)}: recomputed from predictions/ for this page."))
     return Section("files", "Files of this run", parts)

@@ -69,6 +69,10 @@ class RunData:
     ensemble_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
+    def layout(self) -> RunLayout:
+        return RunLayout(self.run_dir)
+
+    @property
     def models(self) -> list[str]:
         """Models in the order the run fitted them."""
         return list(dict.fromkeys(self.results["model"].astype(str)))

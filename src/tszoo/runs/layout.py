@@ -118,19 +118,35 @@ class RunLayout:
     def plots(self) -> Path:
         return self.root / "plots"
 
+    @property
+    def critical_difference(self) -> Path:
+        """A benchmark grid's critical-difference diagram."""
+        return self.plots / "critical_difference.png"
+
     def table(self, name: str) -> Path:
         """The CSV file of the table ``name``: ``results`` -> ``results.csv``."""
         return self.root / f"{name}.csv"
 
+    def link(self, path: Path) -> str:
+        """``path`` as the report links to it: relative to the run directory, a folder with
+        a trailing ``/`` (``plots/``)."""
+        name = path.relative_to(self.root).as_posix()
+        return f"{name}/" if path.is_dir() else name
+
     # -- files of one cell
+    def folder(self, kind: str) -> Path:
+        """The folder of one kind of cell file: ``predictions``, ``histories`` or
+        ``attention``."""
+        return self.root / kind
+
     def predictions(self, model: str, seed: int, fold: int | None = None) -> Path:
-        return self.root / "predictions" / f"{cell_name(model, seed, fold)}.csv"
+        return self.folder("predictions") / f"{cell_name(model, seed, fold)}.csv"
 
     def history(self, model: str, seed: int, fold: int | None = None) -> Path:
-        return self.root / "histories" / f"{cell_name(model, seed, fold)}.csv"
+        return self.folder("histories") / f"{cell_name(model, seed, fold)}.csv"
 
     def attention(self, model: str, seed: int, fold: int | None = None) -> Path:
-        return self.root / "attention" / f"{cell_name(model, seed, fold)}.npz"
+        return self.folder("attention") / f"{cell_name(model, seed, fold)}.npz"
 
     @property
     def train_model(self) -> Path:
@@ -153,7 +169,7 @@ class RunLayout:
         ``histories`` or ``attention``, by seed, fold, then model."""
         suffix = ".npz" if kind == "attention" else ".csv"
         found = []
-        for path in (self.root / kind).glob(f"*{suffix}"):
+        for path in self.folder(kind).glob(f"*{suffix}"):
             parsed = parse_cell_name(path.name.removesuffix(suffix))
             if parsed is not None:
                 found.append((*parsed, path))
