@@ -29,7 +29,7 @@ from sklearn.exceptions import NotFittedError
 from tszoo.data import Recordings, WindowArray, make_windows
 from tszoo.errors import TszooError
 from tszoo.models import load_model, make_model, save_model
-from tszoo.models.persistence import load_sklearn
+from tszoo.models.persistence import META, load_sklearn
 from tszoo.models.registry import (
     get_model_class,
     model_names,
@@ -231,17 +231,17 @@ def check_tampered_model_files_are_refused(name: str, model, directory: Path) ->
     """Replaced model files are refused (hash, then file format) and never run."""
     directory = save_model(model, directory / "model", name=name)
     marker = directory.parent / "payload-ran"
-    files = [p for p in directory.rglob("*") if p.is_file() and p != directory / "model.json"]
+    files = [p for p in directory.rglob("*") if p.is_file() and p != directory / META]
     for path in files:
         path.write_bytes(pickle.dumps(_Payload(marker)))
     if files:
         with _raises(TszooError, "loading replaced files", match="SHA-256"):
             load_model(directory)
     # an attacker who also rewrites the hashes is stopped by the file formats themselves
-    meta = json.loads((directory / "model.json").read_text())
+    meta = json.loads((directory / META).read_text())
     for path in files:
         meta["sha256"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    (directory / "model.json").write_text(json.dumps(meta))
+    (directory / META).write_text(json.dumps(meta))
     if files:
         with _raises(TszooError, "loading replaced files with new hashes", match="refusing"):
             load_model(directory)

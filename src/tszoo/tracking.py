@@ -138,10 +138,8 @@ class MlflowTracker:
             client.log_batch(
                 run_id, metrics=metrics[a : a + 1000], params=_params(params) if a == 0 else []
             )
-        model_dir = layout.model_dir(cell.model, cell.seed, cell.fold)
-        if not model_dir.is_dir() and layout.train_model.is_dir():
-            model_dir = layout.train_model
-        if (model_dir / "model.json").is_file():
+        model_dir = layout.saved_model(cell.model, cell.seed, cell.fold)
+        if model_dir is not None:
             client.log_artifacts(run_id, str(model_dir), "model")
         predictions = layout.predictions(cell.model, cell.seed, cell.fold)
         if predictions.is_file():

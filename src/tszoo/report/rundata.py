@@ -18,6 +18,7 @@ import pandas as pd
 from tszoo.config import read_yaml
 from tszoo.errors import TszooError
 from tszoo.evaluation.metrics import confusion_rows, per_class_rows, score
+from tszoo.models.persistence import META
 from tszoo.runs import RunLayout, cell_name, cells_of
 
 # Labels are strings everywhere in a report, even when the data's classes look like numbers.
@@ -143,10 +144,8 @@ def _ensemble_weights(layout: RunLayout, results: pd.DataFrame) -> pd.DataFrame:
     """The member weights saved in each ensemble model of the run (``model.json``)."""
     rows = []
     for cell in cells_of(results.assign(dataset="")):
-        directory = layout.model_dir(cell.model, cell.seed, cell.fold)
-        if not (directory / "model.json").is_file():
-            directory = layout.train_model
-        meta = _read_json(directory / "model.json") if directory.is_dir() else {}
+        directory = layout.saved_model(cell.model, cell.seed, cell.fold)
+        meta = {} if directory is None else _read_json(directory / META)
         state = meta.get("state") or {}
         if meta.get("model") != cell.model or "weights" not in state:
             continue
@@ -207,7 +206,7 @@ def _windowing(layout: RunLayout, data: dict[str, Any]) -> tuple[int | None, int
     saved = layout.saved_models()
     if saved:
         try:
-            text = (saved[0] / "model.json").read_text(encoding="utf-8")
+            text = (saved[0] / META).read_text(encoding="utf-8")
             metadata = json.loads(text).get("metadata", {})
         except (OSError, ValueError):
             metadata = {}

@@ -153,16 +153,33 @@ class RunLayout:
         """Where ``train`` saves its one model."""
         return self.root / "model"
 
+    @property
+    def models(self) -> Path:
+        """Where ``compare`` saves each cell's model, ``models/<cell>``."""
+        return self.root / "models"
+
     def model_dir(
         self, model: str, seed: int, fold: int | None = None, *, single: bool = False
     ) -> Path:
         """Where a cell's model is saved: ``model/`` for ``train``, else ``models/<cell>``."""
-        return self.train_model if single else self.root / "models" / cell_name(model, seed, fold)
+        return self.train_model if single else self.models / cell_name(model, seed, fold)
+
+    def saved_model(self, model: str, seed: int, fold: int | None = None) -> Path | None:
+        """The directory of a cell's saved model: ``models/<cell>``, else ``train``'s
+        ``model/``; None where neither holds one."""
+        from tszoo.models.persistence import META  # the models bring scikit-learn: lazily
+
+        for directory in (self.model_dir(model, seed, fold), self.train_model):
+            if (directory / META).is_file():
+                return directory
+        return None
 
     def saved_models(self) -> list[Path]:
         """Every saved model's directory: ``model/`` first, then ``models/*`` by name."""
-        found = [self.train_model] if (self.train_model / "model.json").is_file() else []
-        return found + sorted(p.parent for p in self.root.glob("models/*/model.json"))
+        from tszoo.models.persistence import META
+
+        found = [self.train_model] if (self.train_model / META).is_file() else []
+        return found + sorted(p.parent for p in self.models.glob(f"*/{META}"))
 
     def cell_files(self, kind: str) -> list[tuple[str, int, int | None, Path]]:
         """``(model, seed, fold, path)`` of each cell file under ``predictions``,
