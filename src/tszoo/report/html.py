@@ -89,7 +89,7 @@ def build_report(run_dir: str | Path) -> Path:
         ``<run_dir>/report.html``. The figures are also saved as ``<run_dir>/plots/*.png``.
     """
     run = load_run(run_dir)
-    figures = FigureWriter(run.layout.plots)
+    figures = FigureWriter(run.layout)
     sections = [
         _results_section(run),
         _pairs_section(run),
@@ -114,10 +114,10 @@ def build_report(run_dir: str | Path) -> Path:
 
 
 class FigureWriter:
-    """Draws figures, saves each as ``<directory>/<slug>.png``, and remembers which."""
+    """Draws figures, saves each as ``plots/<slug>.png`` in the run, and remembers which."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, layout: RunLayout) -> None:
+        self.layout = layout
         self.written: set[Path] = set()
 
     def draw(self, slug: str, caption: str, make: Callable[[], Figure]) -> str:
@@ -128,7 +128,7 @@ class FigureWriter:
             logger.warning("figure %s could not be drawn", slug, exc_info=True)
             return note(f"The figure {slug} could not be drawn: {exc}", kind="warning")
         try:
-            path = plots.save_png(fig, self.directory / f"{_slug(slug)}.png")
+            path = plots.save_png(fig, self.layout.figure(_slug(slug)))
         finally:
             fig.clear()  # frees the artists now, not when the figure is collected
             pyplot = sys.modules.get("matplotlib.pyplot")
@@ -139,7 +139,7 @@ class FigureWriter:
 
     def remove_stale(self) -> None:
         """Delete PNGs of an earlier drawing that this one did not redraw."""
-        for path in self.directory.glob("*.png"):
+        for path in self.layout.figures():
             if path not in self.written:
                 path.unlink()
 

@@ -118,10 +118,18 @@ class RunLayout:
     def plots(self) -> Path:
         return self.root / "plots"
 
+    def figure(self, name: str) -> Path:
+        """The PNG file of the report's figure ``name``, under ``plots/``."""
+        return self.plots / f"{name}.png"
+
+    def figures(self) -> list[Path]:
+        """Every figure saved under ``plots/``."""
+        return sorted(self.plots.glob("*.png"))
+
     @property
     def critical_difference(self) -> Path:
         """A benchmark grid's critical-difference diagram."""
-        return self.plots / "critical_difference.png"
+        return self.figure("critical_difference")
 
     def table(self, name: str) -> Path:
         """The CSV file of the table ``name``: ``results`` -> ``results.csv``."""
