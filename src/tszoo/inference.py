@@ -60,7 +60,8 @@ def find_model_dir(path: str | Path) -> Path:
         names = ", ".join(p.name for p in found)
         raise TszooError(f"{path} holds {len(found)} models ({names}); pass one, e.g. {found[0]}")
     raise TszooError(
-        f"{path}: no saved model here (no {META}, model/ or models/); "
+        f"{path}: no saved model here (no {META}, {layout.train_model.name}/ or "
+        f"{layout.models.name}/); "
         "pass a model directory or the run directory of `tszoo train`"
     )
 
