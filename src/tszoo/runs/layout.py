@@ -78,6 +78,10 @@ class RunLayout:
         object.__setattr__(self, "root", Path(self.root))
 
     # -- files of the whole run
+    def table(self, name: str) -> Path:
+        """The CSV file of the table ``name``: ``results`` -> ``results.csv``."""
+        return self.root / f"{name}.csv"
+
     @property
     def config(self) -> Path:
         return self.root / "config.yaml"
@@ -100,11 +104,11 @@ class RunLayout:
 
     @property
     def ranks(self) -> Path:
-        return self.root / "ranks.csv"
+        return self.table("ranks")
 
     @property
     def windows(self) -> Path:
-        return self.root / "windows.csv"
+        return self.table("windows")
 
     @property
     def examples(self) -> Path:
@@ -130,10 +134,6 @@ class RunLayout:
     def critical_difference(self) -> Path:
         """A benchmark grid's critical-difference diagram."""
         return self.figure("critical_difference")
-
-    def table(self, name: str) -> Path:
-        """The CSV file of the table ``name``: ``results`` -> ``results.csv``."""
-        return self.root / f"{name}.csv"
 
     def link(self, path: Path) -> str:
         """``path`` as the report links to it: relative to the run directory, a folder with
@@ -175,7 +175,7 @@ class RunLayout:
     def saved_model(self, model: str, seed: int, fold: int | None = None) -> Path | None:
         """The directory of a cell's saved model: ``models/<cell>``, else ``train``'s
         ``model/``; None where neither holds one."""
-        from tszoo.models.persistence import META  # the models bring scikit-learn: lazily
+        from tszoo.models.persistence import META  # lazily: tszoo.models imports scikit-learn
 
         for directory in (self.model_dir(model, seed, fold), self.train_model):
             if (directory / META).is_file():
