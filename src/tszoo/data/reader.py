@@ -66,7 +66,7 @@ class TableChunk:
     each (text files), channels ``(n_rows, n_channels)`` float32, time values, and per row the
     code of its recording id (:attr:`TableReader.groups`), of its split-group
     (:attr:`TableReader.split_groups`) and of its label (:attr:`TableReader.labels`; -1 where
-    the label is missing)."""
+    the label is missing); ``last``: no rows follow."""
 
     first: int
     lines: np.ndarray | None
@@ -75,6 +75,7 @@ class TableChunk:
     groups: np.ndarray | None
     labels: np.ndarray | None
     split_groups: np.ndarray | None = None
+    last: bool = False
 
     def __len__(self) -> int:
         return len(self.values)
@@ -174,7 +175,7 @@ class TableReader:
             codes, uniques = label_codes(col)
             codes[missing] = -1
             labels = self.labels.add(codes, uniques)
-        return TableChunk(first, lines, values, time_values, groups, labels, split_groups)
+        return TableChunk(first, lines, values, time_values, groups, labels, split_groups, last)
 
     def whole(self) -> TableChunk:
         """All the rows as one chunk: the chunks put together, into arrays of the file's
@@ -184,7 +185,7 @@ class TableReader:
         for chunk in self.chunks():
             for name, stack in stacks.items():
                 stack.append(getattr(chunk, name))
-        return TableChunk(0, *(stacks[name].result() for name in fields))
+        return TableChunk(0, *(stacks[name].result() for name in fields), last=True)
 
 
 class _Stack:

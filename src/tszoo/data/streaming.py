@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tszoo.data.chunks import GapFiller, RecordingSplitter, Rows
-from tszoo.data.columns import TableColumns, check_finite, nothing_left_error
+from tszoo.data.chunks import MissingValues, RecordingSplitter, Rows
+from tszoo.data.columns import TableColumns
 from tszoo.data.containers import NanPolicy, Recordings
-from tszoo.data.reader import DEFAULT_CHUNK_ROWS, TableChunk, TableReader
+from tszoo.data.reader import DEFAULT_CHUNK_ROWS, TableReader
 from tszoo.data.table_files import no_rows_error
 from tszoo.errors import DataError
 
@@ -89,31 +89,31 @@ class TableStream:
         dropped (``0 in piece.breaks`` otherwise).
         """
         order = None
-        if channels is not None:
+        if channels is not None and channels != self.channels:
             if sorted(channels) != sorted(self.channels):
                 raise DataError(
                     f"{self.where}: channels {', '.join(channels)} asked for, but the file's "
                     f"are {', '.join(self.channels)}"
                 )
             order = [self.channels.index(c) for c in channels]
-        splitter = RecordingSplitter(self.where, self.columns.group, self._reader.groups)
+        splitter = RecordingSplitter(self.where, self.columns.group)
         ids: dict[int, str] = {}  # recording number -> id, for recordings not handed out yet
-        filler = GapFiller(self.where, self.channels, ids) if self.nan == "interpolate" else None
-        last_source_row = -2
+        cleaner = MissingValues(self.where, self.channels, self.nan, ids)
+        last_source_row = None
         for chunk in self._reader.chunks():
-            rows = self._clean(self._rows(chunk, splitter, ids), chunk, filler)
+            names = None if chunk.groups is None else self._reader.groups.values
+            source_rows = np.arange(chunk.first, chunk.first + len(chunk), dtype=np.int64)
+            runs = splitter.split(chunk, names, ids)
+            rows = Rows(chunk.values, source_rows, chunk.time, None, *runs)
+            scope = f"in rows {chunk.first}-{chunk.first + len(chunk) - 1}"
+            rows = cleaner.clean(rows, chunk.last, chunk.lines, chunk.first, scope)
+            self.n_rows, self.n_dropped = cleaner.n_rows, cleaner.n_dropped
             if len(rows):
                 yield self._piece(rows, ids, order, last_source_row, channels)
                 last_source_row = int(rows.source_rows[-1])
-        rows = filler.finish() if filler is not None else None
-        if rows is not None and len(rows):
-            yield self._piece(rows, ids, order, last_source_row, channels)
         if self.n_rows == 0:
             raise no_rows_error(self.path)
-        if self.n_rows == self.n_dropped:
-            raise nothing_left_error(self.where, self.n_rows)
-        if self.n_dropped:
-            logger.info("%s: dropped %d rows with missing values", self.where, self.n_dropped)
+        cleaner.finish()
         logger.info(
             "%s: %d rows, %d channels, %d recordings",
             self.where,
@@ -122,61 +122,31 @@ class TableStream:
             splitter.n_recordings,
         )
 
-    # -- steps -------------------------------------------------------------------------
-
-    def _rows(self, chunk: TableChunk, splitter: RecordingSplitter, ids: dict[int, str]) -> Rows:
-        """1. the chunk's channels, time and recording of every row, as load_table reads them."""
-        source_rows = np.arange(chunk.first, chunk.first + len(chunk), dtype=np.int64)
-        recording = splitter.split(chunk, ids)
-        self.n_rows += len(chunk)
-        return Rows(chunk.values, source_rows, chunk.time, recording)
-
-    def _clean(self, rows: Rows, chunk: TableChunk, filler: GapFiller | None) -> Rows:
-        """2. missing values: refused, dropped, or interpolated inside each recording."""
-        if filler is not None:
-            return filler.push(rows)
-        bad = ~np.isfinite(rows.values)
-        if self.nan == "error":
-            last = chunk.first + len(rows) - 1
-            check_finite(
-                self.where,
-                bad,
-                self.channels,
-                rows.source_rows,
-                chunk.lines,
-                chunk.first,
-                scope=f"in rows {chunk.first}-{last}",
-            )
-            return rows
-        keep = ~bad.any(axis=1)
-        self.n_dropped += int((~keep).sum())
-        return rows if keep.all() else rows.take(keep)
-
     def _piece(
         self,
         rows: Rows,
         ids: dict[int, str],
         order: list[int] | None,
-        last_source_row: int,
+        last_source_row: int | None,
         channels: list[str] | None,
     ) -> Recordings:
-        """3. rows -> Recordings: one bound per recording, a break wherever rows were dropped."""
-        rec = rows.recording
-        starts = np.flatnonzero(np.r_[True, rec[1:] != rec[:-1]])
-        src = rows.source_rows
-        breaks = np.flatnonzero(np.diff(np.r_[last_source_row, src]) != 1)
+        """Rows -> Recordings: one bound per recording, a break wherever rows were dropped
+        (at 0 when rows before the piece's first were)."""
+        breaks = rows.breaks
+        if last_source_row is not None and rows.source_rows[0] != last_source_row + 1:
+            breaks = np.r_[0, breaks]
         values = rows.values if order is None else rows.values[:, order]
         piece = Recordings(
             values=np.ascontiguousarray(values, dtype=np.float32),
             **Recordings.unlabelled(len(rows)),
-            bounds=np.r_[starts, len(rows)].astype(np.int64),
-            ids=[ids[int(r)] for r in rec[starts]],
+            bounds=rows.bounds,
+            ids=[ids[int(r)] for r in rows.recordings],
             channels=list(channels or self.channels),
-            source_rows=src,
+            source_rows=rows.source_rows,
             time=rows.time,
             source=str(self.path),
             breaks=breaks.astype(np.int64),
         )
-        for r in [r for r in ids if r < rec[-1]]:  # ids of recordings already handed out
+        for r in [r for r in ids if r < rows.recordings[-1]]:  # ids of recordings handed out
             del ids[r]
         return piece

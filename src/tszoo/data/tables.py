@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tszoo.data.chunks import check_interpolable, interpolate_gaps, rows_not_finite
 from tszoo.data.columns import (
     check_classes,
     check_finite,
@@ -24,7 +25,6 @@ from tszoo.data.columns import (
 )
 from tszoo.data.containers import NanPolicy, Recordings
 from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableReader
-from tszoo.errors import DataError
 from tszoo.memory import release_unused_memory
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def load_table(
         split_groups = [str(v) for v in reader.split_groups.values[split_values[starts]]]
 
     # 2. missing values
-    bad_rows = _rows_not_finite(values)
+    bad_rows = rows_not_finite(values)
     if nan == "interpolate":
         _interpolate(where, values, bounds, ids, channel_cols)
         bad_rows[:] = False
@@ -236,15 +236,6 @@ def _classes_left(classes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, n
     return classes[present], rank[codes]
 
 
-def _rows_not_finite(values: np.ndarray, block: int = 1 << 20) -> np.ndarray:
-    """Rows with a missing or infinite value, ``block`` rows at a time (never a mask of
-    the whole table's cells)."""
-    bad = np.empty(len(values), dtype=bool)
-    for a in range(0, len(values), block):
-        np.logical_not(np.isfinite(values[a : a + block]).all(axis=1), out=bad[a : a + block])
-    return bad
-
-
 def _time_restarts(
     where: str, group_starts: np.ndarray, group_ids: list[str], time: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
@@ -279,19 +270,3 @@ def _interpolate(
         block[bad] = np.nan
         check_interpolable(where, block, ids[i], channels)
         values[a:b] = interpolate_gaps(block)
-
-
-def interpolate_gaps(block: np.ndarray) -> np.ndarray:
-    """Fill the NaNs of each column of ``block`` (rows of one recording) linearly between
-    its neighbours; leading and trailing NaNs take the nearest value."""
-    return pd.DataFrame(block).interpolate(limit_direction="both").to_numpy()
-
-
-def check_interpolable(where: str, block: np.ndarray, rec_id: str, channels: list[str]) -> None:
-    """Refuse a channel with no value at all in a recording: nothing to interpolate from."""
-    empty = np.isnan(block).all(axis=0)
-    if empty.any():
-        raise DataError(
-            f"{where}: channel '{channels[int(np.flatnonzero(empty)[0])]}' has no values "
-            f"in recording '{rec_id}' to interpolate from; use --nan drop"
-        )
