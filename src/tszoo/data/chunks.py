@@ -59,18 +59,19 @@ class Rows:
             breaks=self.breaks[(self.breaks > a) & (self.breaks < b)] - a,
         )
 
-    def keep(self, mask: np.ndarray) -> Rows:
-        """The rows where ``mask`` holds (rows that have no breaks yet): runs left empty go,
-        and a break marks each place where rows were dropped."""
+    def keep_only(self, mask: np.ndarray) -> None:
+        """Keep the rows where ``mask`` holds (of rows that have no breaks yet), in place,
+        each column let go of as soon as its rows are copied: runs left empty go, and a
+        break marks each place where rows were dropped."""
         kept = np.flatnonzero(mask)
         ends = np.searchsorted(kept, self.bounds)  # rows kept before each bound
         runs = np.diff(ends) > 0
-        return Rows(
-            **self._per_row(lambda x: x[mask]),
-            bounds=np.r_[0, ends[1:][runs]],
-            recordings=self.recordings[runs],
-            breaks=np.flatnonzero(np.diff(kept) != 1) + 1,
-        )
+        self.bounds, self.recordings = np.r_[0, ends[1:][runs]], self.recordings[runs]
+        self.breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+        del kept
+        for name in _PER_ROW:
+            if getattr(self, name) is not None:
+                setattr(self, name, getattr(self, name)[mask])
 
     @staticmethod
     def join(parts: list[Rows]) -> Rows:
@@ -226,7 +227,8 @@ class MissingValues:
         if drop is None or not drop.any():
             return rows
         self.n_dropped += int(drop.sum())
-        return rows.keep(~drop)
+        rows.keep_only(~drop)
+        return rows
 
     def finish(self) -> None:
         """Refuse a table of which nothing is left; say how many rows were dropped."""

@@ -1,30 +1,25 @@
 """Long-format tables (CSV, Parquet) -> :class:`~tszoo.data.containers.Recordings`.
 
 The rows come from :class:`~tszoo.data.reader.TableReader`, chunk by chunk, as numbers
-(labels and recording ids as codes); here they are put together, cut into recordings and
-the missing-value policy applied. Streaming prediction (:mod:`tszoo.data.streaming`) hands
-the same reader's chunks on as they come.
+(labels and recording ids as codes); here they are put together and each group's rows
+gathered, wherever they are in the file. Cutting them into recordings and applying the
+missing-value policy is left to the rules of :mod:`tszoo.data.chunks`, fed the whole table
+as one chunk: streaming prediction (:mod:`tszoo.data.streaming`) feeds the same rules the
+reader's chunks as they come, so the two read every file alike.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tszoo.data.chunks import check_interpolable, interpolate_gaps, rows_not_finite
-from tszoo.data.columns import (
-    check_classes,
-    check_finite,
-    nothing_left_error,
-    restart_id,
-    time_goes_back,
-)
+from tszoo.data.chunks import MissingValues, RecordingSplitter, Rows
+from tszoo.data.columns import check_classes
 from tszoo.data.containers import NanPolicy, Recordings
-from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableReader
+from tszoo.data.reader import DEFAULT_CHUNK_ROWS, Codes, TableChunk, TableReader
 from tszoo.memory import release_unused_memory
 
 logger = logging.getLogger(__name__)
@@ -71,10 +66,8 @@ def load_table(
         recording holds one value of it, so its rows are cut into recordings by it too
         (and by ``group`` inside it), and ``Recordings.split_groups`` gives each one's.
     """
-    path = Path(path)
-    where = f"{path.name}"
     reader = TableReader(
-        path,
+        Path(path),
         label=label,
         time=time,
         channels=channels,
@@ -84,100 +77,92 @@ def load_table(
         chunk_rows=chunk_rows,
         split_by=split_by,
     )
-    label_col, channel_cols = reader.columns.label, reader.columns.channels
+    return read_whole(reader)
+
+
+def read_whole(reader: TableReader) -> Recordings:
+    """All the rows of ``reader``'s table as :class:`Recordings` (see :func:`load_table`).
+
+    The chunks are put together and each group's rows gathered, wherever they are in the
+    file; then the rules of :mod:`tszoo.data.chunks` cut the rows into recordings and apply
+    the missing-value policy, fed the whole table as one chunk (so counts in their messages
+    cover the whole file).
+    """
+    where, columns = reader.where, reader.columns
     table = reader.whole()
-    values, time_values, lines = table.values, table.time, table.lines
-    split_values = table.split_groups
-    groups, names = _recording_keys(reader, table.groups, split_values)
-    n_rows = len(values)
-    if labelled:
-        classes, codes = _sorted_classes(reader.labels, table.labels)
-        codes = codes.astype(code_dtype(len(classes)))  # -1 (missing) fits every one
-        missing_label = codes < 0
-    else:
-        classes, codes = np.array([0]), np.zeros(n_rows, dtype=np.int8)
-        missing_label = np.zeros(n_rows, dtype=bool)
-    del table
+    lines, table.lines = table.lines, None  # for messages, by source row
+    classes = None
+    if reader.labelled:
+        classes, table.labels = _sorted_classes(reader.labels, table.labels)
+        table.labels = table.labels.astype(code_dtype(len(classes)))  # -1 (missing) fits
+    table.groups, names = _recording_keys(reader, table.groups, table.split_groups)
     release_unused_memory()
-    source_rows = np.arange(n_rows, dtype=row_dtype(n_rows))
+    source_rows = _gather_groups(table)
 
-    # 1. recordings: by group, else where time goes backwards, else one
-    if groups is not None:
-        if (np.diff(groups) < 0).any():  # codes number groups in order of first sight
-            order = np.argsort(groups, kind="stable")
-            values, codes, source_rows = values[order], codes[order], source_rows[order]
-            missing_label = missing_label[order]
-            groups = groups[order]
-            split_values = None if split_values is None else split_values[order]
-            time_values = None if time_values is None else time_values[order]
-        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        ids = [str(g) for g in names[groups[starts]]]
-        if time_values is not None and len(time_values) > 1:
-            starts, ids = _time_restarts(where, starts, ids, time_values)
-    elif time_values is not None and len(time_values) > 1:
-        starts = np.r_[0, time_goes_back(time_values)]
-        ids = [str(i) for i in range(len(starts))]
-    else:
-        starts = np.array([0])
-        ids = ["0"]
-    bounds = np.r_[starts, len(values)].astype(np.int64)
-    breaks = np.zeros(0, dtype=np.int64)
+    ids: dict[int, str] = {}  # recording number -> id
+    splitter = RecordingSplitter(where, columns.group)
+    runs = splitter.split(table, names, ids)
+    rows = Rows(table.values, source_rows, table.time, table.labels, *runs)
+    if splitter.n_restarts:
+        logger.info(
+            "%s: time goes back %d times inside groups; each time starts a new recording (%s)",
+            where, splitter.n_restarts, splitter.first_restart,
+        )  # fmt: skip
+    split_of = None if table.split_groups is None else table.split_groups[rows.bounds[:-1]]
+    del table, source_rows  # the rows hold them: dropping rows lets go of the old arrays
+    cleaner = MissingValues(where, columns.channels, reader.nan, ids)
+    rows = cleaner.clean(rows, True, lines, 0, "in all")
+    cleaner.finish()
+
+    labels = Recordings.unlabelled(len(rows))
+    if reader.labelled:
+        classes, codes = _classes_left(classes, rows.codes)
+        labels = {"codes": codes, "classes": classes}
     split_groups = None
-    if split_values is not None:
-        split_groups = [str(v) for v in reader.split_groups.values[split_values[starts]]]
-
-    # 2. missing values
-    bad_rows = rows_not_finite(values)
-    if nan == "interpolate":
-        _interpolate(where, values, bounds, ids, channel_cols)
-        bad_rows[:] = False
-    drop = bad_rows | missing_label
-    if drop.any():
-        if nan == "error":  # missing labels the reader has refused already
-            idx = np.flatnonzero(bad_rows)
-            check_finite(where, ~np.isfinite(values[idx]), channel_cols, source_rows[idx], lines)
-        keep = ~drop
-        if not keep.any():
-            raise nothing_left_error(where, len(keep))
-        logger.info("%s: dropped %d rows with missing values", where, int(drop.sum()))
-        kept = np.flatnonzero(keep)
-        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
-        new_bounds = np.r_[0, np.cumsum([keep[a:b].sum() for a, b in itertools.pairwise(bounds)])]
-        nonempty = np.diff(new_bounds) > 0
-        ids = [i for i, ok in zip(ids, nonempty) if ok]
-        if split_groups is not None:
-            split_groups = [g for g, ok in zip(split_groups, nonempty) if ok]
-        bounds = np.r_[0, new_bounds[1:][nonempty]].astype(np.int64)
-        values, codes, source_rows = values[keep], codes[keep], source_rows[keep]
-        time_values = None if time_values is None else time_values[keep]
-        classes, codes = _classes_left(classes, codes)
-
+    if split_of is not None:
+        names = reader.split_groups.values
+        split_groups = [str(v) for v in names[split_of[rows.recordings]]]
     recordings = Recordings(
-        values=np.ascontiguousarray(values),
-        codes=codes,
-        classes=classes,
-        bounds=bounds,
-        ids=ids,
-        channels=channel_cols,
-        source_rows=source_rows,
-        time=time_values,
-        source=str(path),
-        breaks=breaks.astype(np.int64),
+        values=np.ascontiguousarray(rows.values),
+        **labels,
+        bounds=rows.bounds,
+        ids=[ids[r] for r in rows.recordings],
+        channels=columns.channels,
+        source_rows=rows.source_rows,
+        time=rows.time,
+        source=str(reader.path),
+        breaks=rows.breaks,
         split_groups=split_groups,
-        split_by=split_by,
+        split_by=columns.split_by,
     )
-    if labelled:
-        check_classes(where, recordings.classes, label_col)
+    if reader.labelled:
+        check_classes(where, recordings.classes, columns.label)
     release_unused_memory()  # the copies made while dropping and regrouping rows
     logger.info(
         "%s: %d rows, %d channels, %d recordings, %d classes",
         where,
         recordings.n_rows,
-        len(channel_cols),
+        len(columns.channels),
         recordings.n_recordings,
         len(recordings.classes),
     )
     return recordings
+
+
+def _gather_groups(table: TableChunk) -> np.ndarray:
+    """Put the rows of each group together, in place (the groups in order of first sight,
+    each one's rows in file order); return the source row of every row."""
+    n_rows = len(table)
+    source_rows = np.arange(n_rows, dtype=row_dtype(n_rows))
+    groups = table.groups
+    if groups is None or not (np.diff(groups) < 0).any():  # codes number groups in order
+        return source_rows  # of first sight: none comes back
+    order = np.argsort(groups, kind="stable")
+    for name in ("values", "time", "groups", "labels", "split_groups"):
+        column = getattr(table, name)
+        if column is not None:
+            setattr(table, name, column[order])
+    return source_rows[order]
 
 
 def _recording_keys(
@@ -234,39 +219,3 @@ def _classes_left(classes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, n
         return classes, codes
     rank = (np.cumsum(present) - 1).astype(codes.dtype)
     return classes[present], rank[codes]
-
-
-def _time_restarts(
-    where: str, group_starts: np.ndarray, group_ids: list[str], time: np.ndarray
-) -> tuple[np.ndarray, list[str]]:
-    """Recording starts and ids when time goes back inside a group: each backward step
-    starts a new recording (``<group>#2``, ...), so no window spans the reset."""
-    back = np.setdiff1d(time_goes_back(time), group_starts)
-    if len(back) == 0:
-        return group_starts, group_ids
-    starts = np.union1d(group_starts, back)
-    is_group_start = np.isin(starts, group_starts)
-    group_of = np.searchsorted(group_starts, starts, side="right") - 1
-    ids, k = [], 0
-    for g, new_group in zip(group_of, is_group_start, strict=True):
-        k = 1 if new_group else k + 1
-        ids.append(restart_id(group_ids[g], k))
-    logger.info(
-        "%s: time goes back %d times inside groups; each time starts a new recording (%s)",
-        where, len(back), ids[int(np.flatnonzero(~is_group_start)[0])],
-    )  # fmt: skip
-    return starts, ids
-
-
-def _interpolate(
-    where: str, values: np.ndarray, bounds: np.ndarray, ids: list[str], channels: list[str]
-) -> None:
-    """Fill the missing or infinite values of each recording, in place."""
-    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
-        block = values[a:b]
-        bad = ~np.isfinite(block)
-        if not bad.any():
-            continue
-        block[bad] = np.nan
-        check_interpolable(where, block, ids[i], channels)
-        values[a:b] = interpolate_gaps(block)
