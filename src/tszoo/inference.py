@@ -3,15 +3,16 @@
 The model directory carries everything the data needs: channel names (checked by name),
 window and stride, and the training split's normalisation.
 
-Two ways to the same numbers: :func:`iter_predictions` with ``chunk_rows=0`` reads the file
-whole; by default it (and :func:`predict_stream`, what ``tszoo predict`` runs, writing CSV as
-it goes) reads CSV and Parquet files a chunk of rows at a time, so memory does not grow with
-the file. Both predict the windows in batches of ``batch_size`` consecutive windows, the same
-batches whichever chunk a window comes from, so a model whose arithmetic depends on the batch
-(BLAS, convolutions) still gives the same numbers. The CSV text is the same too, except
-that pandas writes a column of dates with as many digits after the seconds as its finest
-value needs, and the chunked path writes a batch at a time: the same instants, padded
-per batch rather than per file.
+One path for every table: :func:`iter_predictions` (and :func:`predict_stream`, what
+``tszoo predict`` runs, writing CSV as it goes) reads CSV and Parquet files a chunk of rows at
+a time, so memory does not grow with the file; with ``chunk_rows=0`` the whole file, read as
+:func:`~tszoo.data.tables.load_table` reads it, is the one piece. The windows are predicted
+in batches of ``batch_size`` consecutive windows, the same batches whichever chunk a window
+comes from, so a model whose arithmetic depends on the batch (BLAS, convolutions) still
+gives the same numbers. The CSV text is the same too, except that pandas writes a column of
+dates with as many digits after the seconds as its finest value needs, and the chunked path
+writes a batch at a time: the same instants, padded per batch rather than per file (a file
+read whole comes as one table).
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ from tszoo.data.containers import CaseDataset, NanPolicy
 from tszoo.data.loading import load_data
 from tszoo.data.preprocessing import Normalizer
 from tszoo.data.streaming import DEFAULT_CHUNK_ROWS, open_table
-from tszoo.data.tables import load_table
-from tszoo.data.windows import Windows, check_window, make_windows, stream_windows
+from tszoo.data.windows import Windows, check_window, stream_windows
 from tszoo.errors import TszooError
 from tszoo.io import atomic_file
 from tszoo.models.persistence import META, load_model
@@ -127,11 +127,10 @@ def iter_predictions(
     ``start_time, end_time`` when the file has a time column, ``prediction`` and one
     ``proba_<class>`` per class.
 
-    A CSV or Parquet file is read ``chunk_rows`` rows at a time (``0`` or None: whole);
-    ready-made cases (``.ts``) are read whole and come as one piece. ``jobs`` sets the
-    threads of models that take ``n_jobs`` (forest, Rocket, QUANT, the deep models; ``-1``:
-    every core); None
-    keeps the saved model's.
+    A CSV or Parquet file is read ``chunk_rows`` rows at a time (``0`` or None: whole, and
+    the predictions come as one table); ready-made cases (``.ts``) are read whole and come as
+    one piece. ``jobs`` sets the threads of models that take ``n_jobs`` (forest, Rocket,
+    QUANT, the deep models; ``-1``: every core); None keeps the saved model's.
     """
     if chunk_rows is not None and (not _whole_number(chunk_rows) or chunk_rows < 0):
         raise TszooError(
@@ -143,21 +142,20 @@ def iter_predictions(
     _use_jobs(model, jobs)
     normalizer = Normalizer.from_dict(meta["normalisation"])
     batch_size = _batch_size(model, batch_size)
-    n = 0
-    if meta.get("window") is None or not chunk_rows:  # cases, or a table read whole
-        if meta.get("window") is None:  # trained on ready-made cases: predict cases
-            table = _predict_cases(model, normalizer, data, nan)
-        else:
-            args = (stride, time, group, nan, batch_size)
-            table = _predict_windows(model, meta, normalizer, data, *args)
-        n = len(table)
-        yield table
+    if meta.get("window") is None:  # trained on ready-made cases: predict cases
+        tables = [_predict_cases(model, normalizer, data, nan)]
     else:
-        args = (stride, time, group, nan, batch_size, chunk_rows)
-        for X, table in _stream_batches(meta, data, *args):
-            proba = model.predict_proba(normalizer.transform(X))
-            n += len(table)
-            yield _add_predictions(table, model.classes_, proba)
+        args = (stride, time, group, nan, batch_size, chunk_rows or 0)
+        tables = (
+            _add_predictions(table, model.classes_, model.predict_proba(normalizer.transform(X)))
+            for X, table in _stream_batches(meta, data, *args)
+        )
+        if not chunk_rows:  # a file read whole comes as one table
+            tables = [pd.concat(list(tables), ignore_index=True)]
+    n = 0
+    for table in tables:
+        n += len(table)
+        yield table
     logger.info("predicted %d windows of %s with %s", n, Path(data).name, model_dir)
 
 
@@ -185,7 +183,8 @@ def _whole_number(value) -> bool:
 
 
 def _stream_batches(meta, data, stride, time, group, nan, batch_size, chunk_rows):
-    """``(X, table)`` for every batch of windows of ``data``, read in chunks of rows."""
+    """``(X, table)`` for every batch of windows of ``data``, read in chunks of rows (0:
+    whole)."""
     window, stride = int(meta["window"]), int(stride or meta["stride"])
     check_window(window, stride)
     table = open_table(data, time=time, group=group, nan=nan, chunk_rows=chunk_rows)
@@ -234,25 +233,6 @@ def _csv_writer(out: str | Path | TextIO) -> Iterator[Callable[[str], object]]:
         return
     with atomic_file(out, overwrite=False, exists_hint="choose a new --out file") as f:
         yield f.write
-
-
-def _predict_windows(model, meta, normalizer, data, stride, time, group, nan, batch_size):
-    window, stride = int(meta["window"]), int(stride or meta["stride"])
-    check_window(window, stride)
-    rec = load_table(data, time=time, group=group, nan=nan, labelled=False)
-    # 1. the channels the model was trained on, by name, in training order
-    trained = _check_channels(Path(data).name, rec.channels, list(meta["channels"]))
-    if rec.channels != trained:
-        rec.values = np.ascontiguousarray(rec.values[:, [rec.channels.index(c) for c in trained]])
-        rec.channels = trained
-    # 2. windows as views, normalised and predicted a batch at a time
-    windows = make_windows(rec, window, stride, label_rule="last")
-    if len(windows) == 0:
-        raise _no_windows_error(data, window)
-    proba = np.concatenate(
-        [model.predict_proba(normalizer.transform(X)) for X in windows.batches(batch_size)]
-    )
-    return _add_predictions(_window_table(windows), model.classes_, proba)
 
 
 def _check_channels(where: str, found: list[str], trained: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ hands the rows out as consecutive pieces, each a :class:`~tszoo.data.containers.
 and carries to the next piece the rows of the last recording from its next window start on
 (fewer than a window), so the windows are exactly those :func:`~tszoo.data.windows.make_windows`
 cuts from the whole file, in the same order. Memory depends on ``chunk_rows``, not on the
-length of the file.
+length of the file. With ``chunk_rows=0`` the file is read whole, by
+:func:`~tszoo.data.tables.load_table`'s own steps, and handed out as one piece.
 
 Where reading in pieces differs from reading whole:
 
@@ -33,6 +34,7 @@ from tszoo.data.columns import TableColumns
 from tszoo.data.containers import NanPolicy, Recordings
 from tszoo.data.reader import DEFAULT_CHUNK_ROWS, TableReader
 from tszoo.data.table_files import no_rows_error
+from tszoo.data.tables import read_whole
 from tszoo.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ def open_table(
 
     The options mean what they mean for :func:`~tszoo.data.tables.load_table` (with
     ``labelled=False``). The file is checked and its columns are found here, from its first
-    chunk; :meth:`TableStream.pieces` then reads the rows.
+    chunk; :meth:`TableStream.pieces` then reads the rows. ``chunk_rows=0`` reads the whole
+    file here instead, as load_table does, so its problems are found before anything else.
     """
     return TableStream(Path(path), time=time, group=group, nan=nan, chunk_rows=chunk_rows)
 
@@ -62,19 +65,23 @@ class TableStream:
     ----------
     columns : TableColumns
         The time, group and channel columns, found as :func:`load_table` finds them.
-    n_rows, n_dropped : int
-        Source rows read, and rows dropped for missing values, so far.
     """
 
     def __init__(
         self, path: Path, *, time: str | None, group: str | None, nan: NanPolicy, chunk_rows: int
     ):
         self.path, self.where, self.nan = path, path.name, nan
+        whole = chunk_rows == 0
         self._reader = TableReader(
-            path, time=time, group=group, nan=nan, labelled=False, chunk_rows=chunk_rows
+            path,
+            time=time,
+            group=group,
+            nan=nan,
+            labelled=False,
+            chunk_rows=DEFAULT_CHUNK_ROWS if whole else chunk_rows,
         )
         self.columns: TableColumns = self._reader.columns
-        self.n_rows = self.n_dropped = 0
+        self._whole = read_whole(self._reader) if whole else None
 
     @property
     def channels(self) -> list[str]:
@@ -84,9 +91,9 @@ class TableStream:
         """Yield the rows as consecutive :class:`Recordings` pieces (read once).
 
         ``channels`` orders (and must name exactly) the channel columns; default: file order.
-        A recording can span pieces: consecutive pieces continue a recording when the next
-        piece's first id is the last id of the one before and no row between them was
-        dropped (``0 in piece.breaks`` otherwise).
+        A file read whole is one piece. A recording can span pieces: consecutive pieces
+        continue a recording when the next piece's first id is the last id of the one before
+        and no row between them was dropped (``0 in piece.breaks`` otherwise).
         """
         order = None
         if channels is not None and channels != self.channels:
@@ -96,6 +103,13 @@ class TableStream:
                     f"are {', '.join(self.channels)}"
                 )
             order = [self.channels.index(c) for c in channels]
+        if self._whole is not None:
+            piece, self._whole = self._whole, None
+            if order is not None:
+                piece.values = np.ascontiguousarray(piece.values[:, order])
+                piece.channels = list(channels)
+            yield piece
+            return
         splitter = RecordingSplitter(self.where, self.columns.group)
         ids: dict[int, str] = {}  # recording number -> id, for recordings not handed out yet
         cleaner = MissingValues(self.where, self.channels, self.nan, ids)
@@ -107,17 +121,16 @@ class TableStream:
             rows = Rows(chunk.values, source_rows, chunk.time, None, *runs)
             scope = f"in rows {chunk.first}-{chunk.first + len(chunk) - 1}"
             rows = cleaner.clean(rows, chunk.last, chunk.lines, chunk.first, scope)
-            self.n_rows, self.n_dropped = cleaner.n_rows, cleaner.n_dropped
             if len(rows):
                 yield self._piece(rows, ids, order, last_source_row, channels)
                 last_source_row = int(rows.source_rows[-1])
-        if self.n_rows == 0:
+        if cleaner.n_rows == 0:
             raise no_rows_error(self.path)
         cleaner.finish()
         logger.info(
             "%s: %d rows, %d channels, %d recordings",
             self.where,
-            self.n_rows,
+            cleaner.n_rows,
             len(self.channels),
             splitter.n_recordings,
         )
