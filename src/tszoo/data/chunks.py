@@ -32,7 +32,7 @@ class Rows:
     the file's channel order, their source rows, time values and label codes (-1 where the
     label is missing; None for data to predict), in runs of one recording each: run ``k`` is
     rows ``bounds[k]:bounds[k + 1]`` of the recording numbered ``recordings[k]``. ``breaks``
-    are rows before which rows of the same run were dropped."""
+    are rows before which rows were dropped."""
 
     values: np.ndarray
     source_rows: np.ndarray
@@ -45,24 +45,22 @@ class Rows:
     def __len__(self) -> int:
         return len(self.values)
 
-    def _per_row(self, take) -> dict:
-        return {n: None if getattr(self, n) is None else take(getattr(self, n)) for n in _PER_ROW}
-
     def cut(self, a: int, b: int) -> Rows:
         """Rows ``a:b``, as views."""
         starts, ends = self.bounds[:-1], self.bounds[1:]
         runs = np.maximum(starts, a) < np.minimum(ends, b)
+        per_row = {n: getattr(self, n) for n in _PER_ROW}
         return Rows(
-            **self._per_row(lambda x: x[a:b]),
+            **{n: None if x is None else x[a:b] for n, x in per_row.items()},
             bounds=np.r_[np.maximum(starts[runs], a), b] - a,
             recordings=self.recordings[runs],
             breaks=self.breaks[(self.breaks > a) & (self.breaks < b)] - a,
         )
 
     def keep_only(self, mask: np.ndarray) -> None:
-        """Keep the rows where ``mask`` holds (of rows that have no breaks yet), in place,
-        each column let go of as soon as its rows are copied: runs left empty go, and a
-        break marks each place where rows were dropped."""
+        """Keep the rows where ``mask`` holds, in place, each column let go of as soon as its
+        rows are copied: runs left empty go, and a break marks each place where rows were
+        dropped (rows are dropped from once, so there are no breaks before)."""
         kept = np.flatnonzero(mask)
         ends = np.searchsorted(kept, self.bounds)  # rows kept before each bound
         runs = np.diff(ends) > 0
@@ -223,7 +221,8 @@ class MissingValues:
             else:
                 drop = bad
         if rows.codes is not None:
-            drop = rows.codes < 0 if drop is None else drop | (rows.codes < 0)
+            missing = rows.codes < 0
+            drop = missing if drop is None else drop | missing
         if drop is None or not drop.any():
             return rows
         self.n_dropped += int(drop.sum())
