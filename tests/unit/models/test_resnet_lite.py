@@ -126,22 +126,3 @@ def test_every_deep_model_has_the_same_training_parameters(cls, last_network_par
         assert own.pop("lr") == 3e-3
         shared.pop("lr")
     assert list(own.items()) == list(shared.items())
-
-
-@pytest.mark.parametrize(("kernel", "dilation"), [(20, 2), (10, 4), (3, 1), (1, 1), (6, 3)])
-def test_depthwise_convolution_equals_pytorchs(kernel, dilation):
-    from tszoo.models.deep.networks.layers import DepthwiseConv1d, SameConv1d
-
-    torch.manual_seed(0)
-    ours = DepthwiseConv1d(5, kernel, dilation=dilation, bias=True)
-    theirs = SameConv1d(5, 5, kernel, dilation=dilation, groups=5, bias=True)
-    theirs.load_state_dict(ours.state_dict())  # same parameters, same names and shapes
-    x = torch.randn(3, 5, 17, requires_grad=True)
-    x2 = x.detach().clone().requires_grad_()
-    out, ref = ours(x), theirs(x2)
-    assert out.shape == ref.shape == (3, 5, 17)
-    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
-    out.square().sum().backward()
-    ref.square().sum().backward()
-    torch.testing.assert_close(x.grad, x2.grad, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(ours.weight.grad, theirs.weight.grad, rtol=1e-4, atol=1e-5)
