@@ -167,9 +167,9 @@ def report(cells: pd.DataFrame, models: list[str], seeds: list[int]) -> str:
     worst = (acc[models[1:]].max(axis=1) - acc["ensemble"]).sort_values(ascending=False)
     lines += [
         f"Mean fit seconds per dataset: {fit_means}. {runs}; one run, on 2 noisy cores.",
-        f"Largest shortfall of the ensemble under its best member: {worst.index[0]} "
-        f"{worst.iloc[0]:+.3f}"
-        + (f", then {worst.index[1]} {worst.iloc[1]:+.3f}." if len(worst) > 1 else "."),
+        f"Best member's accuracy minus the ensemble's, largest first: {worst.index[0]} "
+        f"{worst.iloc[0]:.3f}"
+        + (f", then {worst.index[1]} {worst.iloc[1]:.3f}." if len(worst) > 1 else "."),
         "",
     ]
     return "\n".join(lines)
