@@ -98,9 +98,9 @@ def _counted(fit, name, fits):
 
 def test_beside_its_members_the_ensemble_refits_none_and_is_the_same(alone, beside):
     run, fits, output = beside
-    # each member: its own cell, and the ensemble's 3 cross-validation fits to weigh it (a
+    # each member: its own cell, and the ensemble's 2 cross-validation fits to weigh it (a
     # validation split of a few cases is too small to weigh by); no refit
-    assert sorted(fits) == ["random_forest"] * 4 + ["svm"] * 4
+    assert sorted(fits) == ["random_forest"] * 3 + ["svm"] * 3
     assert _reused(run) == TAKEN
     assert "took the fitted random_forest-seed0, svm-seed0" in " ".join(output.split())
     pd.testing.assert_frame_equal(_predictions(run), _predictions(alone), check_exact=True)
