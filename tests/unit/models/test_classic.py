@@ -167,24 +167,3 @@ def test_forest_n_jobs_set_after_fitting_is_the_cores_predict_uses(data):
     forest.set_params(n_jobs=2)
     np.testing.assert_allclose(forest.predict_proba(X_test), one)
     assert forest.estimator_.n_jobs == 2
-
-
-def test_forest_knows_its_out_of_bag_accuracy_and_keeps_it(data, tmp_path):
-    from sklearn.ensemble import RandomForestClassifier as Sk
-
-    from tszoo.models.persistence import load_model, save_model
-
-    (X, y), (X_test, _) = data
-    forest = MODELS["random_forest"](n_estimators=30, random_state=0).fit(X, y)
-    features = forest._features(X)
-    codes = np.unique(y, return_inverse=True)[1]
-    plain = Sk(n_estimators=30, random_state=0).fit(features, codes)  # no out-of-bag votes
-    np.testing.assert_array_equal(
-        forest.estimator_.predict_proba(forest._features(X_test)),
-        plain.predict_proba(forest._features(X_test)),
-    )  # the votes change nothing in the forest
-    oob = Sk(n_estimators=30, random_state=0, oob_score=True).fit(features, codes).oob_score_
-    assert forest.held_out_accuracy_ == oob
-    assert not hasattr(forest.estimator_, "oob_decision_function_")  # not saved
-    save_model(forest, tmp_path / "m", name="random_forest")
-    assert load_model(tmp_path / "m")[0].held_out_accuracy_ == oob

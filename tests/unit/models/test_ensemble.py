@@ -48,32 +48,6 @@ def test_without_validation_the_weights_come_from_cross_validation(data):
     np.testing.assert_array_equal(model.predict_proba(X_test), again.predict_proba(X_test))
 
 
-def test_own_held_out_estimates_weigh_members_that_have_them(data, monkeypatch):
-    (X, y), _, (X_test, _) = data
-    members = [{"random_forest": {"n_estimators": 10}}, {"multirocket_hydra": {"n_kernels": 4}}]
-    fits = []
-    for name in ("random_forest", "multirocket_hydra"):
-        cls = type(make_model(name))
-        real = cls._fit
-        monkeypatch.setattr(cls, "_fit", lambda *a, _r=real, **k: fits.append(1) or _r(*a, **k))
-    model = make_model("ensemble", members=members, held_out="own", random_state=0).fit(X, y)
-    assert len(fits) == 2  # each member once, on all the cases
-    own = [m.held_out_accuracy_ for _, m in model.members_]
-    np.testing.assert_array_equal(model.scores_, own)
-    again = make_model("ensemble", members=members, held_out="own", random_state=0).fit(X, y)
-    np.testing.assert_array_equal(model.predict_proba(X_test), again.predict_proba(X_test))
-
-
-def test_members_without_their_own_estimate_are_cross_validated(data):
-    (X, y), _, _ = data
-    own = make_model("ensemble", members=MEMBERS, held_out="own", random_state=0).fit(X, y)
-    cv = make_model("ensemble", members=MEMBERS, held_out="cv", random_state=0).fit(X, y)
-    assert own.scores_[0] == own.members_[0][1].held_out_accuracy_  # the forest's out-of-bag
-    assert own.scores_[1] == cv.scores_[1]  # the SVM has none: cross-validated either way
-    with pytest.raises(TszooError, match="held_out='oob'"):
-        make_model("ensemble", members=MEMBERS, held_out="oob").fit(X, y)
-
-
 def test_a_small_validation_split_weighs_by_cross_validation_on_all_cases(data):
     (X, y), (X_val, y_val), (X_test, _) = data
     few = len(y_val) + 1  # one more case than validation holds

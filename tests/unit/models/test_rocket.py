@@ -100,33 +100,6 @@ def test_save_load_round_trip(fitted, data, tmp_path):
     loaded, _ = load_model(tmp_path / "m")
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
-    assert getattr(loaded, "held_out_accuracy_", None) == getattr(
-        model, "held_out_accuracy_", None
-    )
-
-
-@pytest.mark.parametrize(("n_classes", "class_weight"), [(2, None), (3, None), (3, "balanced")])
-def test_leave_one_out_accuracy_is_the_ridge_refitted_without_each_case(n_classes, class_weight):
-    from sklearn.linear_model import RidgeClassifier
-
-    from tszoo.models.rocket._common import leave_one_out_accuracy
-
-    Z, y = ridge_task(n_classes, n=60, p=80, seed=1)  # fewer cases than features, as on UCR sets
-    Z = Z + np.random.default_rng(2).normal(0, 1, Z.shape).astype(np.float32)
-    alpha = 10.0
-    hits = []
-    for i in range(len(y)):
-        rest = np.arange(len(y)) != i
-        ridge = RidgeClassifier(alpha=alpha, class_weight=class_weight).fit(Z[rest], y[rest])
-        hits.append(ridge.predict(Z[i : i + 1])[0] == y[i])
-    assert 0.2 < np.mean(hits) < 1.0  # neither trivial nor hopeless
-    assert leave_one_out_accuracy(Z, y, alpha, class_weight) == pytest.approx(np.mean(hits))
-
-
-def test_multirocket_hydra_knows_its_leave_one_out_accuracy(data):
-    (X, y), _ = data
-    model = make("multirocket_hydra").fit(X, y)
-    assert 0.0 <= model.held_out_accuracy_ <= 1.0
 
 
 def ridge_task(n_classes: int, n: int = 3000, p: int = 40, seed: int = 0):

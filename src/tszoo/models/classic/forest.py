@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,9 +42,6 @@ class RandomForestClassifier(TabularClassifier):
         The training labels.
     estimator_ : sklearn.ensemble.RandomForestClassifier
         The fitted forest (on class codes).
-    held_out_accuracy_ : float
-        The forest's out-of-bag accuracy: each training case voted on by the trees whose
-        bootstrap sample left it out.
     """
 
     def __init__(
@@ -72,22 +67,7 @@ class RandomForestClassifier(TabularClassifier):
             max_depth=self.max_depth,
             n_jobs=self.n_jobs,
             random_state=self.random_state,
-            oob_score=True,  # the bootstrap samples and trees are the same either way
         )
-
-    def _fit(self, X, y: np.ndarray, validation: tuple | None) -> None:
-        with warnings.catch_warnings():  # a few trees leave some case in every sample
-            warnings.filterwarnings("ignore", "Some inputs do not have OOB scores")
-            super()._fit(X, y, validation)
-        self.held_out_accuracy_ = float(self.estimator_.oob_score_)
-        del self.estimator_.oob_decision_function_  # n_cases x n_classes: not worth saving
-
-    def _save(self, directory: Path) -> dict:
-        return {**super()._save(directory), "held_out_accuracy": self.held_out_accuracy_}
-
-    def _load(self, directory: Path, state: dict) -> None:
-        super()._load(directory, state)
-        self.held_out_accuracy_ = state.get("held_out_accuracy")  # None: saved before it was
 
     def _predict_proba(self, X) -> np.ndarray:
         self.estimator_.n_jobs = self.n_jobs  # set_params(n_jobs=...) holds for predict too

@@ -1,5 +1,5 @@
 """What the Rocket adapters share: one series length, features a chunk at a time, soft ridge
-scores, the ridge's leave-one-out accuracy, tidy global state."""
+scores, tidy global state."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 import numpy as np
 import psutil
-from sklearn.linear_model import RidgeClassifierCV
 
 from tszoo.errors import TszooError
 from tszoo.models.base import ArrayLike3D, resample_series
@@ -86,34 +85,6 @@ def to_length(X: ArrayLike3D, length: int) -> np.ndarray:
     """``X`` as a float32 ``(n_cases, n_channels, length)`` array, resampling linearly
     whatever series are not ``length`` long already."""
     return np.ascontiguousarray(resample_series(X, length), dtype=np.float32)
-
-
-def leave_one_out_accuracy(
-    features: np.ndarray, y: np.ndarray, alpha: float, class_weight=None
-) -> float:
-    """The accuracy of a ridge classifier (regularised by ``alpha``) on each training case
-    when fitted on all the others: exact leave-one-out, the closed form scikit-learn's
-    ``RidgeClassifierCV`` chooses its alpha by, at about the cost of one more ridge fit.
-
-    The features themselves were fitted on every case (the kernels' biases are drawn from
-    training series, the scaling fitted on them), unsupervised, so the estimate is slightly
-    optimistic; it serves to weigh the model against others, as out-of-bag votes do.
-    """
-    loo = RidgeClassifierCV(
-        alphas=[alpha], class_weight=class_weight, scoring=_no_score, store_cv_results=True
-    ).fit(features, y)
-    decision = loo.cv_results_[..., 0]  # (n,) or (n, 1) for two classes, else (n, k)
-    if decision.ndim == 1 or decision.shape[1] == 1:
-        predicted = (decision.reshape(-1) > 0).astype(int)
-    else:
-        predicted = decision.argmax(axis=1)
-    return float(np.mean(loo.classes_[predicted] == y))
-
-
-def _no_score(estimator, X, y, **kwargs) -> float:
-    """A scorer that makes ``RidgeClassifierCV`` keep its leave-one-out decision values
-    (with one alpha there is nothing to choose)."""
-    return 0.0
 
 
 def softmax_scores(decision: np.ndarray) -> np.ndarray:

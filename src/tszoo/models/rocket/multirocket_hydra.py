@@ -19,7 +19,6 @@ from tszoo.models.rocket._common import (
     feature_chunks,
     fit_series,
     fitted_length,
-    leave_one_out_accuracy,
     peek,
     preserved_global_state,
     softmax_scores,
@@ -73,9 +72,6 @@ class MultiRocketHydraClassifier(BaseClassifier):
     scaler_ : sklearn.preprocessing.StandardScaler
         Standardises the MultiRocket features.
     ridge_ : sklearn.linear_model.RidgeClassifierCV
-    held_out_accuracy_ : float
-        The ridge's leave-one-out accuracy on the training cases (see
-        :func:`~tszoo.models.rocket._common.leave_one_out_accuracy`).
     n_timepoints_ : int
         The length every series is resampled to.
     """
@@ -131,9 +127,6 @@ class MultiRocketHydraClassifier(BaseClassifier):
         features = self._scale(features)
         self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
         self.ridge_.fit(features, y)
-        self.held_out_accuracy_ = leave_one_out_accuracy(
-            features, y, self.ridge_.alpha_, self.class_weight
-        )
 
     def _make_hydra(self):
         from aeon.transformations.collection.convolution_based import HydraTransformer
@@ -182,17 +175,13 @@ class MultiRocketHydraClassifier(BaseClassifier):
             "hydra_scale": list(self.hydra_scale_),
         }
         dump_sklearn(state, directory / self._FILE)
-        return {
-            "n_timepoints": int(self.n_timepoints_),
-            "held_out_accuracy": self.held_out_accuracy_,
-        }
+        return {"n_timepoints": int(self.n_timepoints_)}
 
     def _load(self, directory: Path, state: dict) -> None:
         import torch
 
         saved = load_sklearn(directory / self._FILE)
         self.n_timepoints_ = int(state["n_timepoints"])
-        self.held_out_accuracy_ = state.get("held_out_accuracy")  # None: saved before it was
         self.multirocket_, self.scaler_, self.ridge_ = (
             saved["multirocket"],
             saved["scaler"],
