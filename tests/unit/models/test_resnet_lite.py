@@ -61,6 +61,27 @@ def test_lite_packed_filters_equal_each_filter_alone():
     torch.testing.assert_close(packed, F.relu(torch.cat(alone, dim=1)))
 
 
+@pytest.mark.parametrize(
+    ("kernel", "dilation", "steps"), [(20, 2, 251), (10, 4, 30), (5, 3, 7), (4, 1, 9)]
+)
+def test_depthwise_convolution_is_pytorchs_dilated_one(kernel, dilation, steps):
+    from tszoo.models.deep.networks.layers import DepthwiseConv1d
+
+    torch.manual_seed(0)
+    conv = DepthwiseConv1d(6, kernel, dilation=dilation, bias=True)
+    x = torch.randn(3, 6, steps, requires_grad=True)
+    total = dilation * (kernel - 1)
+    padded = F.pad(x, (total // 2, total - total // 2))
+    ref = F.conv1d(padded, conv.weight, conv.bias, dilation=dilation, groups=6)
+    out = conv(x)
+    torch.testing.assert_close(out, ref, rtol=0, atol=1e-6)
+    upstream = torch.randn_like(ref)
+    grads = torch.autograd.grad(out, (x, conv.weight, conv.bias), upstream)
+    ref_grads = torch.autograd.grad(ref, (x, conv.weight, conv.bias), upstream)
+    for ours, theirs in zip(grads, ref_grads, strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
 def test_lite_is_a_few_percent_of_inception():
     lite, inception = LITE(1, 2), InceptionNetwork(1, 2)
     # aeon's LITE for 2 classes: 3 convolutions (70 x 32), BatchNorm of 113, separable
