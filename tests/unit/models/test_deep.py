@@ -12,6 +12,7 @@ DEEP = ["hybrid_attention", "hybrid_cnn_lstm", "cnn_1d", "inception_time"]
 
 NETWORKS = {
     "hybrid_attention": lambda: HybridCNNLSTM(3, 4, n_filters=4, hidden_size=8, attention=True),
+    "hybrid_few_steps": lambda: HybridCNNLSTM(3, 4, n_filters=4, n_timepoints=40, max_steps=3),
     "hybrid_mean": lambda: HybridCNNLSTM(3, 4, n_filters=4, attention=False, pooling="mean"),
     "cnn_1d": lambda: CNN1D(3, 4, n_filters=4),
     "inception": lambda: InceptionNetwork(3, 4, n_filters=4, depth=6, bottleneck=4),
@@ -77,6 +78,15 @@ def test_attention_weights_sum_to_one_over_valid_steps():
     torch.testing.assert_close(weights.sum(1), torch.ones(3))
     assert (weights[1, 6:] == 0).all() and (weights[2, 3:] == 0).all()
     assert (weights[2, :3] > 0).all()
+
+
+def test_max_steps_pools_the_conv_features_further_for_every_input_alike():
+    net = HybridCNNLSTM(3, 4, n_filters=4, n_timepoints=251, max_steps=16).eval()
+    _, lengths, weights = net.encode(torch.randn(2, 3, 251), torch.tensor([251, 100]))
+    assert weights.shape == (2, 15)  # 251 // 4 = 62 steps after the conv blocks, by 4 more
+    assert lengths.tolist() == [15, 6]
+    short = HybridCNNLSTM(3, 4, n_filters=4, n_timepoints=50, max_steps=16)
+    assert short.step_pool == 1  # 12 steps: nothing more to pool
 
 
 def test_input_features_keep_padding_at_zero():

@@ -41,6 +41,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         hidden_size: int = 64,
         dropout: float = 0.2,
         pooling: str = "last",
+        max_steps: int | None = None,
         n_steps: int | None = 1000,
         max_epochs: int = 500,
         batch_size: int = 16,
@@ -70,6 +71,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         self.hidden_size = hidden_size
         self.dropout = dropout
         self.pooling = pooling
+        self.max_steps = max_steps
         self.n_steps = n_steps
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -105,14 +107,17 @@ class HybridCNNLSTMClassifier(DeepClassifier):
             attention=self.attention,
             dropout=self.dropout,
             pooling=self.pooling,
+            n_timepoints=n_timepoints,
+            max_steps=self.max_steps,
         )
 
     @torch.no_grad()
     def attention_weights(self, X: ArrayLike3D) -> np.ndarray:
         """Attention over the pooled time steps, ``(n_cases, n_timepoints')``, for plotting.
 
-        ``n_timepoints' = n_timepoints // pool**n_conv_layers``; each row sums to 1 over the
-        series' valid steps (padding gets 0). Averaged over the ensemble, if any.
+        ``n_timepoints' = n_timepoints // pool**n_conv_layers``, pooled further under
+        ``max_steps`` (see :class:`~tszoo.models.deep.networks.HybridCNNLSTM`); each row
+        sums to 1 over the series' valid steps (padding gets 0). Averaged over the ensemble, if any.
         """
         if not self.attention:
             raise TszooError("this model has no attention (attention=False); refit with True")

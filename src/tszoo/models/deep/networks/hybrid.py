@@ -8,7 +8,13 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from tszoo.models.deep.networks.layers import ConvBlock, length_mask, masked_mean
+from tszoo.models.deep.networks.layers import (
+    ConvBlock,
+    apply_mask,
+    length_mask,
+    masked_max_pool,
+    masked_mean,
+)
 
 
 class SpatialAttention(nn.Module):
@@ -50,6 +56,14 @@ class HybridCNNLSTM(nn.Module):
         Dropout before the classifier.
     pooling : {"last", "mean"}
         Summarise the LSTM by its last valid hidden state or the mean over valid steps.
+    n_timepoints : int or None
+        The series length the network is built for; with ``max_steps``, it fixes how much
+        more the conv features are pooled (the same for every input, so a series gives
+        the same alone or padded in a batch).
+    max_steps : int or None
+        The most time steps the attention and LSTM see: conv features of a longer series
+        (``n_timepoints // pool**n_conv_layers`` steps) are max-pooled further by
+        ``ceil(steps / max_steps)``. None: no further pooling.
     """
 
     def __init__(
@@ -65,6 +79,8 @@ class HybridCNNLSTM(nn.Module):
         attention: bool = True,
         dropout: float = 0.2,
         pooling: str = "last",
+        n_timepoints: int | None = None,
+        max_steps: int | None = None,
     ):
         super().__init__()
         widths = [n_channels] + [n_filters * 2**i for i in range(n_conv_layers)]
@@ -76,12 +92,19 @@ class HybridCNNLSTM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, n_classes)
         self.pooling = pooling
+        steps = None if n_timepoints is None else n_timepoints // pool**n_conv_layers
+        self.step_pool = 1 if steps is None or max_steps is None else -(-steps // max_steps)
 
     def encode(self, x: Tensor, lengths: Tensor | None):
         """Conv features (after attention), their lengths and the attention weights
         ``(B, T')`` (None without attention)."""
         for conv in self.convs:
             x, lengths = conv(x, lengths)  # (B, C, T) -> (B, F, T')
+        if self.step_pool > 1:  # (B, F, T') -> (B, F, T' // step_pool)
+            x = masked_max_pool(x, length_mask(lengths, x.shape[-1]), *[self.step_pool] * 2)
+            if lengths is not None:  # as after each conv block
+                lengths = lengths // self.step_pool
+                x = apply_mask(x, length_mask(lengths, x.shape[-1]))
         weights = None
         if self.attention is not None:
             x, weights = self.attention(x, length_mask(lengths, x.shape[-1]))
