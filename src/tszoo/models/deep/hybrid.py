@@ -20,7 +20,11 @@ class HybridCNNLSTMClassifier(DeepClassifier):
 
     The study's model; ``attention=False`` is its plain hybrid CNN-LSTM variant. Network
     parameters are those of :class:`~tszoo.models.deep.networks.HybridCNNLSTM`; the rest
-    are :class:`~tszoo.models.deep.base.DeepClassifier`'s.
+    are :class:`~tszoo.models.deep.base.DeepClassifier`'s. ``max_steps=32`` (the attention
+    and LSTM see at most 32 pooled steps) validated better than no further pooling on
+    development sets with longer series (``hybrid_max_steps.md`` in
+    ``benchmarks/results/tuning/``); series of up to 131 points (32 steps after the conv
+    blocks) are not pooled further.
 
     The training defaults are every tszoo network's (see
     :class:`~tszoo.models.deep.base.DeepClassifier` and the README's "How the defaults were
@@ -41,7 +45,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         hidden_size: int = 64,
         dropout: float = 0.2,
         pooling: str = "last",
-        max_steps: int | None = None,
+        max_steps: int | None = 32,
         n_steps: int | None = 1000,
         max_epochs: int = 500,
         batch_size: int = 16,
