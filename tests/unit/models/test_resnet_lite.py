@@ -134,7 +134,7 @@ def training_params(cls, last_network_param: str) -> list[tuple[str, object]]:
     [
         (ResNetClassifier, "n_blocks"),
         (LITETimeClassifier, "kernel_size"),
-        (HybridCNNLSTMClassifier, "pooling"),
+        (HybridCNNLSTMClassifier, "max_steps"),
         (CNN1DClassifier, "dropout"),
     ],
 )
