@@ -65,8 +65,9 @@ class DepthwiseConv1d(SameConv1d):
     series (every ``dilation``-th step, from each offset), the same sums at the same steps
     and so the same output, because PyTorch's dilated grouped convolution is slow on the
     CPU. For LITE's 113 channels, kernel 20 and dilation 2 on a batch of 16, forward and
-    backward took 5.5, 11.0 and 67 ms at 100, 251 and 1,460 steps, against 8.5, 18.0 and
-    110 ms dilated (torch 2.13, one thread); a sum of ``k`` shifted slices was slower still.
+    backward took 4.9, 9.9 and 59 ms at 100, 251 and 1,460 steps, against 7.0, 15.0 and 94 ms
+    dilated, and a whole LITE training step 0.68-0.79 of the time (``benchmarks/depthwise.py``,
+    torch 2.13, one thread); a sum of ``k`` shifted slices was slower still.
     """
 
     def __init__(self, channels: int, kernel_size: int, **kwargs):
