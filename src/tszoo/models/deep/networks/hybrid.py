@@ -8,13 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from tszoo.models.deep.networks.layers import (
-    ConvBlock,
-    apply_mask,
-    length_mask,
-    masked_max_pool,
-    masked_mean,
-)
+from tszoo.models.deep.networks.layers import ConvBlock, length_mask, masked_mean, pool_time
 
 
 class SpatialAttention(nn.Module):
@@ -101,10 +95,7 @@ class HybridCNNLSTM(nn.Module):
         for conv in self.convs:
             x, lengths = conv(x, lengths)  # (B, C, T) -> (B, F, T')
         if self.step_pool > 1:  # (B, F, T') -> (B, F, T' // step_pool)
-            x = masked_max_pool(x, length_mask(lengths, x.shape[-1]), *[self.step_pool] * 2)
-            if lengths is not None:  # as after each conv block
-                lengths = lengths // self.step_pool
-                x = apply_mask(x, length_mask(lengths, x.shape[-1]))
+            x, lengths = pool_time(x, lengths, self.step_pool)
         weights = None
         if self.attention is not None:
             x, weights = self.attention(x, length_mask(lengths, x.shape[-1]))

@@ -41,6 +41,17 @@ def masked_max_pool(x: Tensor, mask: Tensor | None, kernel: int, stride: int) ->
     return x if mask is None else x.masked_fill(torch.isinf(x), 0.0)
 
 
+def pool_time(x: Tensor, lengths: Tensor | None, size: int) -> tuple[Tensor, Tensor | None]:
+    """Max-pool ``(B, C, T)`` over time in windows of ``size`` (stride ``size``), never
+    picking a padded step; lengths shrink by ``size``, and a window that straddles a series'
+    end is dropped, as it is when the series is pooled alone."""
+    x = masked_max_pool(x, length_mask(lengths, x.shape[-1]), size, size)
+    if lengths is not None:
+        lengths = lengths // size
+        x = apply_mask(x, length_mask(lengths, x.shape[-1]))
+    return x, lengths  # (B, C, T // size)
+
+
 class SameConv1d(nn.Conv1d):
     """``Conv1d`` whose output has its input's length, for odd and even kernels alike.
 
@@ -107,8 +118,5 @@ class ConvBlock(nn.Module):
         mask = length_mask(lengths, x.shape[-1])
         x = apply_mask(F.relu(self.norm(self.conv(x))), mask)  # (B, C_in, T) -> (B, C_out, T)
         if self.pool > 1:
-            x = masked_max_pool(x, mask, self.pool, self.pool)  # (B, C_out, T // pool)
-            if lengths is not None:  # a window that straddles the end is dropped, as alone
-                lengths = lengths // self.pool
-                x = apply_mask(x, length_mask(lengths, x.shape[-1]))
+            x, lengths = pool_time(x, lengths, self.pool)  # (B, C_out, T // pool)
         return x, lengths
