@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import StratifiedKFold
 
 from tszoo.data import Recordings, WindowArray, make_windows
 from tszoo.errors import TszooError
@@ -147,6 +148,19 @@ def check_save_load_round_trip(name: str, model, task: Task, directory: Path) ->
     np.testing.assert_array_equal(
         loaded.predict_proba(task[4]), model.predict_proba(task[4]), err_msg="loaded != saved"
     )
+
+
+def check_held_out_predictions(model, task: Task) -> None:
+    """Cross-validated predictions (what an ensemble weighs members by) are training labels,
+    one per case, mostly right on the trend task; the fitted model is left as it was."""
+    X, y, _, _, X_test, _ = task
+    before = model.predict_proba(X_test)
+    folds = list(StratifiedKFold(n_splits=2, shuffle=True, random_state=0).split(X, y))
+    held_out = model.held_out_predictions(X, y, folds)
+    assert held_out.shape == y.shape, f"held-out predictions of shape {held_out.shape}"
+    assert set(held_out) <= set(model.classes_), "held-out predictions are not training labels"
+    assert np.mean(held_out == y) >= 0.6, f"held-out accuracy {np.mean(held_out == y):.2f}"
+    np.testing.assert_array_equal(model.predict_proba(X_test), before, "the model changed")
 
 
 def check_unequal_length_where_tagged(name: str, task: Task, params: dict | None = None):
@@ -281,6 +295,7 @@ def check_classifier(model: str | type, **quick_params: Any) -> None:
             fitted = _run(name, check_fit_returns_self_and_learns, name, task, p)
             _run(name, check_proba_follows_classes, fitted, task)
             _run(name, check_same_seed_same_predictions, name, fitted, task, p)
+            _run(name, check_held_out_predictions, fitted, task)
             _run(name, check_save_load_round_trip, name, fitted, task, Path(tmp) / "saved")
             _run(name, check_unequal_length_where_tagged, name, task, p)
             _run(name, check_wrong_channel_count_is_refused, fitted, task)

@@ -57,6 +57,11 @@ def test_same_seed_same_predictions(name, fitted, task):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_held_out_predictions(name, fitted, task):
+    contract.check_held_out_predictions(fitted[name], task)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_save_load_round_trip(name, fitted, task, tmp_path):
     contract.check_save_load_round_trip(name, fitted[name], task, tmp_path / "model")
 

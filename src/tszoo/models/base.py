@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from tszoo.data.windows import WindowArray, join_window_arrays
@@ -98,6 +98,24 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):
         """Predicted labels, ``(n_cases,)``, from ``classes_``."""
         proba = self.predict_proba(X)  # checks fitted before classes_ is touched
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def held_out_predictions(
+        self, X: ArrayLike3D, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Every case's label as predicted by the model fitted on the other folds.
+
+        Called on a model fitted on ``(X, y)``; ``folds`` are ``(train, test)`` index
+        arrays whose test parts cover every case once, and every class is in every
+        training part. Here each fold fits a fresh model with these parameters. A model
+        whose features are learnt without labels (random kernels, summary statistics)
+        overrides this to compute them once, with its own fitted transform, and to refit
+        on each fold only what learns from labels.
+        """
+        predicted = np.empty(len(y), dtype=np.asarray(y).dtype)
+        for train, test in folds:
+            model = clone(self).fit(take_series(X, train), y[train])
+            predicted[test] = model.predict(take_series(X, test))
+        return predicted
 
     @property
     def uses_validation(self) -> bool:
@@ -257,6 +275,11 @@ def join_series(a: ArrayLike3D, b: ArrayLike3D) -> ArrayLike3D:
     if a.shape[1:] != b.shape[1:]:
         return [*a, *b]
     return np.concatenate([a, b])
+
+
+def take_series(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:
+    """The series at positions ``idx``, in the container they came in."""
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
 
 def resample_series(X: ArrayLike3D, length: int) -> np.ndarray:

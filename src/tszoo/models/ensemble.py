@@ -212,10 +212,10 @@ class EnsembleClassifier(BaseClassifier):
         if validation is not None and self.refit:  # the final members see all the data
             X, y = self._final_data(final_data, X, y, validation)
             fitted = None
-        if not on_validation:
-            scores = [self._cv_accuracy(name, params, X, y) for name, params in specs]
         if fitted is None:
             fitted = self._final_members(specs, X, y, given)
+        if not on_validation:
+            scores = self._cv_accuracy(fitted, X, y)
         self.n_fit_ = len(y)  # the cases the final members were fitted on
         self.members_ = [(name, model) for (name, _), model in zip(specs, fitted, strict=True)]
         self.scores_ = np.asarray(scores, dtype=np.float64)
@@ -263,18 +263,17 @@ class EnsembleClassifier(BaseClassifier):
         taken.classes_ = codes
         return taken
 
-    def _cv_accuracy(self, name: str, params: dict, X: ArrayLike3D, y: np.ndarray) -> float:
+    def _cv_accuracy(self, fitted: list[BaseClassifier], X: ArrayLike3D, y: np.ndarray) -> list:
+        """Each fitted member's ``cv``-fold cross-validated accuracy on ``(X, y)``, the data
+        it was fitted on; every member is held out on the same folds."""
         from sklearn.model_selection import StratifiedKFold
 
-        folds = min(self.cv, int(np.bincount(y).min()))
-        if folds < 2:
-            return 1.0  # no held-out estimate possible: weigh the member like any other
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        correct = 0
-        for train, test in splitter.split(np.zeros(len(y)), y):
-            model = self._member(name, params).fit(_take(X, train), y[train])
-            correct += int(np.sum(model.predict(_take(X, test)) == y[test]))
-        return correct / len(y)
+        n_folds = min(self.cv, int(np.bincount(y).min()))
+        if n_folds < 2:
+            return [1.0] * len(fitted)  # no held-out estimate: weigh the members alike
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=self.random_state)
+        folds = list(splitter.split(np.zeros(len(y)), y))
+        return [float(np.mean(m.held_out_predictions(X, y, folds) == y)) for m in fitted]
 
     def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
         n_classes = len(self.classes_)
@@ -343,7 +342,3 @@ def _cawpe(scores: np.ndarray, exponent: float) -> np.ndarray:
     if weights.sum() <= 0:
         return np.full(len(scores), 1.0 / len(scores))
     return weights / weights.sum()
-
-
-def _take(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:
-    return [X[i] for i in idx] if isinstance(X, list) else X[idx]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier
+from tszoo.models.base import ArrayLike3D, BaseClassifier, check_X
 from tszoo.models.persistence import dump_sklearn, load_sklearn
 from tszoo.models.rocket._common import (
     FIT_SERIES,
@@ -114,19 +117,42 @@ class MultiRocketHydraClassifier(BaseClassifier):
             self.multirocket_.fit(sample)
         n_hydra = self.hydra_.transform(sample[:1]).shape[1]
         del sample
-        # 2. features a chunk at a time (each transform runs once), each family scaled on
-        #    the training data
-        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self.chunk_size)
+        # 2. features a chunk at a time (each transform runs once); 3. the ridge on them
+        self._fit_head(self._train_features(X), y, n_hydra)
+
+    def _train_features(self, X: ArrayLike3D) -> np.ndarray:
+        """Unscaled features of every training series, one float32 array."""
+        chunks = self._feature_chunks(X)
         first, chunks = peek(chunks)
         check_ridge_memory("multirocket_hydra", len(X), first.shape[1])
-        features = stack_chunks(chunks, len(X))
-        hydra, multirocket = features[:, :n_hydra], features[:, n_hydra:]
-        self.hydra_scale_ = _fit_sparse_scale(hydra)
-        self.scaler_ = StandardScaler().fit(multirocket)
-        # 3. ridge on the concatenation, scaled in place
+        return stack_chunks(chunks, len(X))
+
+    def _fit_head(self, features: np.ndarray, y: np.ndarray, n_hydra: int) -> None:
+        """Fit what learns from the training series' features, of which the first
+        ``n_hydra`` are Hydra's: each family's scaling on them, then the ridge on the
+        concatenation (``features`` is scaled in place)."""
+        self.hydra_scale_ = _fit_sparse_scale(features[:, :n_hydra])
+        self.scaler_ = StandardScaler().fit(features[:, n_hydra:])
         features = self._scale(features)
         self.ridge_ = RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
         self.ridge_.fit(features, y)
+
+    def held_out_predictions(
+        self, X: ArrayLike3D, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Cross-validated predictions from one transform: the random kernels and biases
+        fitted on all of ``X`` (they learn no labels), the scaling and ridge on each fold."""
+        check_is_fitted(self, "ridge_")
+        codes = self._encode(np.asarray(y))
+        features = self._train_features(check_X(X))
+        predicted = np.empty(len(codes), dtype=np.int64)
+        n_hydra = len(self.hydra_scale_[0])
+        fold_model = copy.copy(self)
+        for train, test in folds:
+            fold_model._fit_head(features[train], codes[train], n_hydra)
+            decision = fold_model.ridge_.decision_function(fold_model._scale(features[test]))
+            predicted[test] = softmax_scores(decision).argmax(axis=1)
+        return self.classes_[predicted]
 
     def _make_hydra(self):
         from aeon.transformations.collection.convolution_based import HydraTransformer
@@ -155,12 +181,14 @@ class MultiRocketHydraClassifier(BaseClassifier):
         features[:, n_hydra:] = self.scaler_.transform(features[:, n_hydra:])
         return features
 
-    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+    def _feature_chunks(self, X: ArrayLike3D) -> Iterator[np.ndarray]:
         from aeon.utils.validation import check_n_jobs
 
         self.multirocket_._n_jobs = check_n_jobs(self.n_jobs)  # aeon's copy, made by fit
-        chunks = feature_chunks(self._raw_features, X, self.n_timepoints_, self.chunk_size)
-        decision = [self.ridge_.decision_function(self._scale(Z)) for Z in chunks]
+        return feature_chunks(self._raw_features, X, self.n_timepoints_, self.chunk_size)
+
+    def _predict_proba(self, X: ArrayLike3D) -> np.ndarray:
+        decision = [self.ridge_.decision_function(self._scale(Z)) for Z in self._feature_chunks(X)]
         return softmax_scores(np.concatenate(decision))
 
     def _save(self, directory: Path) -> dict:
