@@ -6,7 +6,8 @@ member much better than the others dominates and a weak one counts for little. T
 accuracy comes from the validation split when ``fit`` is given one of at least
 ``min_validation`` cases, else from ``cv``-fold cross-validated predictions on all the
 training (and validation) cases: on a small split, an accuracy counted on a few cases is too
-coarse to weigh by (one case of 6 is 17 points).
+coarse to weigh by (one case of 6 is 17 points). The folds reuse each fitted member's
+features (:meth:`~tszoo.models.base.BaseClassifier.held_out_predictions`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ DEFAULT_MEMBERS = ("multirocket_hydra", "random_forest")
 # better on 3 sets and worse on none; benchmarks/results/tuning/ensemble_weighing.md); 2
 # folds then scored as 3 or better in less time (ensemble_cv2.md). The threshold itself was
 # not tuned.
+# The folds refit only what learns from labels: each member's held_out_predictions computes
+# its unsupervised features once (MultiRocket-Hydra's kernels, the forest's statistics) and
+# fits the ridge or forest per fold. Validation accuracy was the same as with a whole member
+# fitted per fold on every suite set, at 0.72 of the fit time (ensemble_shared_transform.md).
 # Weighing each member by its own estimate from one fit (the forest's out-of-bag votes,
 # MultiRocket-Hydra's leave-one-out ridge) fitted 2.3x faster but scored 0.901 against 0.915
 # (ensemble_held_out.md; tried in c0fda08 and taken out): the two estimates lean opposite ways.
