@@ -1,9 +1,11 @@
-"""The base of tszoo's deep classifiers: data to tensors, the shared trainer, persistence.
+"""The base of tszoo's deep classifiers: the shared trainer, choices on validation,
+persistence.
 
 A subclass adds its network's parameters to ``__init__`` and overrides one method,
-:meth:`DeepClassifier._build_network`. Everything else (input features, per-channel
-standardisation fitted on the training split, class weights, ensembles of independently
-initialised networks, batched prediction, safetensors weights) lives here.
+:meth:`DeepClassifier._build_network`. Everything else (the input representation chosen on
+validation, class weights, ensembles of independently initialised networks, batched
+prediction, safetensors weights) lives here; input features and their per-channel
+standardisation fitted on the training split in :mod:`tszoo.models.deep.inputs`.
 """
 
 from __future__ import annotations
@@ -19,19 +21,12 @@ from safetensors.torch import load_file, save_file
 from sklearn.utils import check_random_state
 from torch import nn
 
-from tszoo.data.windows import WindowArray
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier, join_series, pad_series
-from tszoo.models.deep.transforms import (
-    Augment,
-    channel_stats,
-    input_choices,
-    make_input_features,
-)
+from tszoo.models.base import ArrayLike3D, BaseClassifier, join_series
+from tszoo.models.deep.inputs import NetworkInputs
+from tszoo.models.deep.transforms import Augment, input_choices
 from tszoo.training import (
     History,
-    IndexedData,
-    TensorData,
     Trainer,
     balanced_class_weight,
     predict_logits,
@@ -52,7 +47,7 @@ TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centr
 STATS_CHUNK = 4096
 
 
-class DeepClassifier(BaseClassifier):
+class DeepClassifier(NetworkInputs, BaseClassifier):
     """Base class of the networks trained by :class:`tszoo.training.trainer.Trainer`.
 
     Unequal-length series are right-padded with zeros to the longest one and their true
@@ -265,50 +260,6 @@ class DeepClassifier(BaseClassifier):
         record = history[(kept or len(history)) - 1]
         return network, history, float(record["val_acc"])
 
-    def _training_data(self, X: ArrayLike3D, y: np.ndarray) -> TensorData | IndexedData:
-        """Fit the input standardisation on ``X`` and return the training data.
-
-        Windows in a :class:`WindowArray` are never copied all at once: the statistics
-        come from chunks of them and training gathers each batch from the recording. The
-        statistics are computed over the same chunks either way, so both give the same
-        network, bit for bit.
-        """
-        if isinstance(X, WindowArray):
-            chunk = self.chunk_size
-            full = np.full(chunk, X.shape[-1])
-
-            def window_chunks():  # input features of chunk_size windows at a time
-                for x in X.batches(chunk):
-                    yield make_input_features(x, full[: len(x)], self.inputs_), full[: len(x)]
-
-            self.n_timepoints_ = int(X.shape[-1])
-            self.input_mean_, self.input_std_ = channel_stats(window_chunks)
-            return self._data(X, y)
-        features, lengths = self._input_features(X)
-
-        def array_chunks():
-            size = self.chunk_size
-            for a in range(0, len(features), size):
-                yield features[a : a + size], lengths[a : a + size]
-
-        self.n_timepoints_ = int(features.shape[-1])
-        self.input_mean_, self.input_std_ = channel_stats(array_chunks)
-        return self._to_tensors(features, lengths, y)
-
-    def _data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData | IndexedData:
-        """Standardised network input: gathered a batch at a time from a
-        :class:`WindowArray`, else in-memory tensors."""
-        if not isinstance(X, WindowArray):
-            return self._tensor_data(X, y)
-        full = np.full(len(X), X.shape[-1])
-
-        def prepare(batch: np.ndarray) -> np.ndarray:
-            lengths = full[: len(batch)]
-            return self._standardise(make_input_features(batch, lengths, self.inputs_), lengths)
-
-        labels = None if y is None else torch.as_tensor(y, dtype=torch.long)
-        return IndexedData(X, prepare, labels)
-
     def _make_trainer(
         self, seed: int, class_weight: np.ndarray | None, epochs: int | None = None
     ) -> Trainer:
@@ -338,32 +289,6 @@ class DeepClassifier(BaseClassifier):
         with torch_threads(self.n_jobs):
             probas = [torch.softmax(predict_logits(net, data, device), 1) for net in self.network_]
         return torch.stack(probas).mean(0).cpu().numpy()  # average over the ensemble
-
-    def _input_features(self, X: ArrayLike3D) -> tuple[np.ndarray, np.ndarray]:
-        """Padded input features ``(n_cases, n_input_channels, n_timepoints)`` and lengths."""
-        X_pad, lengths = pad_series(X)
-        return make_input_features(X_pad, lengths, self.inputs_), lengths
-
-    def _tensor_data(self, X: ArrayLike3D, y: np.ndarray | None = None) -> TensorData:
-        if isinstance(X, WindowArray):
-            X = np.asarray(X)
-        return self._to_tensors(*self._input_features(X), y)
-
-    def _to_tensors(
-        self, features: np.ndarray, lengths: np.ndarray, y: np.ndarray | None = None
-    ) -> TensorData:
-        equal = bool((lengths == features.shape[-1]).all())
-        return TensorData(
-            torch.from_numpy(self._standardise(features, lengths)),
-            None if equal else torch.as_tensor(lengths, dtype=torch.long),
-            None if y is None else torch.as_tensor(y, dtype=torch.long),
-        )
-
-    def _standardise(self, features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Standardise with the training split's statistics and keep the padding at zero."""
-        mask = np.arange(features.shape[-1])[None, None, :] < lengths[:, None, None]
-        features = (features - self.input_mean_[:, None]) / self.input_std_[:, None] * mask
-        return np.ascontiguousarray(features, dtype=np.float32)
 
     # -- persistence --------------------------------------------------------------------
 
