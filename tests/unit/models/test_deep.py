@@ -231,6 +231,24 @@ def test_auto_inputs_without_validation_data_take_the_first_candidate(task):
     assert model.uses_validation  # so a compare cell hands it the validation split
 
 
+def test_a_small_validation_split_trains_with_the_rest_instead_of_choosing(task):
+    (X, y), (X_val, y_val), (X_test, _) = task  # 4 validation cases a class
+    params = {"inputs": "auto", "min_validation_per_class": 5, "random_state": 0}
+    model = new_model("cnn_1d", **params).fit(X, y, validation_data=(X_val, y_val))
+    assert model.input_scores_ == {} and model.inputs_ == "raw"
+    assert model.n_fit_ == len(y) + len(y_val)
+    # the model fitted on train and validation joined without validation data, bit for bit
+    X_all, y_all = np.concatenate([X, X_val]), np.concatenate([y, y_val])
+    alone = new_model("cnn_1d", **params).fit(X_all, y_all)
+    np.testing.assert_array_equal(model.predict_proba(X_test), alone.predict_proba(X_test))
+    chooses = new_model("cnn_1d", **{**params, "min_validation_per_class": 4, "refit": False})
+    chooses.fit(X, y, validation_data=(X_val, y_val))
+    assert list(chooses.input_scores_) == list(input_choices("auto"))
+    # early stopping needs the validation cases, however few
+    stops = new_model("cnn_1d", **{**params, "patience": 3, "refit": False})
+    assert stops.fit(X, y, validation_data=(X_val, y_val)).n_fit_ == len(y)
+
+
 def test_the_step_budget_sets_the_epochs():
     model = make_model("cnn_1d", n_steps=100, max_epochs=30, batch_size=10)
     assert model._epochs(50) == 20  # 5 batches an epoch

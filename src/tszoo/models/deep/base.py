@@ -38,9 +38,11 @@ from tszoo.training import (
 logger = logging.getLogger(__name__)
 
 WEIGHTS = "weights.safetensors"
-# Settings for ``_get_test_params``: tiny data sets, so short but lively runs, and inputs
-# that keep level and trend (the contract task is told apart by trend).
-TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centred+diff"}
+# Settings for ``_get_test_params``: tiny data sets, so short but lively runs, inputs that
+# keep level and trend (the contract task is told apart by trend), and every choice made
+# on the tests' few validation cases, so that the tests exercise it.
+TEST_TRAINING = {"max_epochs": 15, "batch_size": 8, "lr": 1e-2, "inputs": "centred+diff",
+                 "min_validation_per_class": 0}  # fmt: skip
 # Cases per chunk when fitting the input standardisation (``chunk_size``'s default): the
 # same chunks for windows in memory and windows gathered on demand, so both give the same
 # statistics.
@@ -81,6 +83,15 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         under ``patience``), train the networks again, with what was chosen, on the
         training and validation cases together, so that validation costs no training
         data (one more network per fit). False keeps the networks trained on ``X`` alone.
+    min_validation_per_class : int
+        The fewest validation cases, per class on average, to choose on: with fewer and
+        no early stopping (``patience`` None), ``fit`` chooses nothing and trains on the
+        training and validation cases together, on the first candidate input. 0 always
+        chooses. On the development suite, a choice made on a ninth of a small training
+        split (4 cases on ArrowHead) was noise: 5 validated as well or better for
+        ``cnn_1d`` and the hybrids, at about a quarter of the fit time
+        (``benchmarks/results/tuning/deep_min_validation*.md``); not yet measured for the
+        others, which keep 0.
     class_weight : {None, "balanced"}
         Weight the loss by inverse class frequency.
     inputs : str
@@ -137,6 +148,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         scheduler: str = "cosine",
         patience: int | None = None,
         refit: bool = True,
+        min_validation_per_class: int = 0,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -173,6 +185,12 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         ``patience``)."""
         return self.inputs == "auto" or "|" in self.inputs or self.patience is not None
 
+    def _too_few_to_choose(self, n_validation: int) -> bool:
+        """Whether ``n_validation`` cases are too few to choose on
+        (``min_validation_per_class``); early stopping needs them all the same."""
+        enough = self.min_validation_per_class * len(self.classes_)
+        return self.patience is None and n_validation < enough
+
     def _epochs(self, n_cases: int) -> int:
         """Epochs for ``n_cases`` training cases: ``n_steps`` worth, at most ``max_epochs``."""
         if self.n_steps is None:
@@ -192,6 +210,9 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
             raise TszooError(f"class_weight={self.class_weight!r}; use None or 'balanced'")
         rng = check_random_state(self.random_state)
         seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self._n_members())]
+        if validation is not None and self._too_few_to_choose(len(validation[1])):
+            X, y = join_series(X, validation[0]), np.concatenate([y, validation[1]])
+            validation = None  # the validation cases train with the rest
         weights = balanced_class_weight(y, len(self.classes_)) if self.class_weight else None
         if validation is None:
             candidates = candidates[:1]

@@ -55,6 +55,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         scheduler: str = "cosine",
         patience: int | None = None,
         refit: bool = True,
+        min_validation_per_class: int = 5,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -85,6 +86,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         self.scheduler = scheduler
         self.patience = patience
         self.refit = refit
+        self.min_validation_per_class = min_validation_per_class
         self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.inputs = inputs

@@ -39,6 +39,7 @@ class LITETimeClassifier(DeepClassifier):
         scheduler: str = "cosine",
         patience: int | None = None,
         refit: bool = True,
+        min_validation_per_class: int = 0,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
@@ -63,6 +64,7 @@ class LITETimeClassifier(DeepClassifier):
         self.scheduler = scheduler
         self.patience = patience
         self.refit = refit
+        self.min_validation_per_class = min_validation_per_class
         self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.inputs = inputs
