@@ -87,9 +87,10 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         The fewest validation cases, per class on average, to choose on: with fewer and
         no early stopping (``patience`` None), ``fit`` chooses nothing and trains on the
         training and validation cases together, on the first candidate input. 0 always
-        chooses. On the development suite, a choice made on a ninth of a small training
-        split (4 cases on ArrowHead) was noise: 5 validated as well or better for
-        ``cnn_1d`` and the hybrids, at about a quarter of the fit time
+        chooses. On the development suite, where validation is a ninth of a small training
+        split (4 cases on ArrowHead), 5 validated within 0.006 of always choosing for
+        ``cnn_1d`` and the hybrids (better on ArrowHead and JapaneseVowels, worse on
+        OSULeaf) at 0.26-0.30 of the fit time
         (``benchmarks/results/tuning/deep_min_validation*.md``); not yet measured for the
         others, which keep 0.
     class_weight : {None, "balanced"}
