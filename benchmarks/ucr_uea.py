@@ -21,7 +21,7 @@ test split and fit seconds for every dataset x model x seed (seed 0 unless ``--s
   split, the cases the peers see; a deep model chooses its input (``inputs="auto"``) with
   networks fitted on the other 8/9 and scored on the carved cases, then trains its networks
   again on the whole train split (``refit``); where the carved cases are fewer than 5 a
-  class, ``cnn_1d`` and the hybrids choose nothing and train on the whole train split with
+  class, ``cnn_1d``, the hybrids and LITETime choose nothing and train on the whole train split with
   the raw input (``min_validation_per_class``). ``n_fit`` records the cases each model's kept
   networks or estimators were finally fitted on. The test split is never seen before
   scoring.
@@ -277,7 +277,7 @@ def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
             "train split, as aeon's classifiers (default settings, `n_jobs=1`) are: those "
             "that choose nothing on validation from the start, the deep models after "
             "choosing their input on a ninth of it (`refit`), or where that holds under 5 "
-            "cases a class for cnn_1d and the hybrids, without choosing "
+            "cases a class for cnn_1d, the hybrids and lite_time, without choosing "
             "(`min_validation_per_class`). See the script's docstring."
             + (
                 f" {' and '.join(one_net)} ran with one network, not the default five."
