@@ -21,10 +21,10 @@ test split and fit seconds for every dataset x model x seed (seed 0 unless ``--s
   split, the cases the peers see; a deep model chooses its input (``inputs="auto"``) with
   networks fitted on the other 8/9 and scored on the carved cases, then trains its networks
   again on the whole train split (``refit``); where the carved cases are fewer than 5 a
-  class, ``cnn_1d``, the hybrids and LITETime choose nothing and train on the whole train split with
-  the raw input (``min_validation_per_class``). ``n_fit`` records the cases each model's kept
-  networks or estimators were finally fitted on. The test split is never seen before
-  scoring.
+  class, ``cnn_1d``, the hybrids and LITETime choose nothing and train on the whole train
+  split with the raw input (``min_validation_per_class``). ``n_fit`` records the cases each
+  model's kept networks or estimators were finally fitted on. The test split is never seen
+  before scoring.
 
 Every model runs on one thread (aeon's ``n_jobs=1``, torch ``--threads 1``): a fair
 comparison of fit times, and on a shared machine two processes with two torch threads each

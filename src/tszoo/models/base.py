@@ -277,6 +277,14 @@ def join_series(a: ArrayLike3D, b: ArrayLike3D) -> ArrayLike3D:
     return np.concatenate([a, b])
 
 
+def join_cases(
+    X: ArrayLike3D, y: np.ndarray, other: tuple[ArrayLike3D, np.ndarray]
+) -> tuple[ArrayLike3D, np.ndarray]:
+    """``X`` and ``y`` with ``other``'s series and labels after them: train and validation
+    joined (:func:`join_series`)."""
+    return join_series(X, other[0]), np.concatenate([y, other[1]])
+
+
 def take_series(X: ArrayLike3D, idx: np.ndarray) -> ArrayLike3D:
     """The series at positions ``idx``, in the container they came in."""
     return [X[i] for i in idx] if isinstance(X, list) else X[idx]

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier, check_X, join_series
+from tszoo.models.base import ArrayLike3D, BaseClassifier, check_X, join_cases
 from tszoo.models.persistence import saved_params
 from tszoo.models.registry import get_model_class, make_model
 
@@ -229,8 +229,7 @@ class EnsembleClassifier(BaseClassifier):
     def _final_data(self, final_data, X, y, validation) -> tuple[ArrayLike3D, np.ndarray]:
         """What the final members are refitted on: ``final_data``, else train and val."""
         if final_data is None:
-            X_val, y_val = validation
-            return join_series(X, X_val), np.concatenate([y, y_val])
+            return join_cases(X, y, validation)
         X_all = check_X(final_data[0], allow_unequal=self._tags["unequal_length"])
         return X_all, self._encode(np.asarray(final_data[1]))
 

@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from tszoo.errors import TszooError
-from tszoo.models.base import ArrayLike3D, BaseClassifier, join_series
+from tszoo.models.base import ArrayLike3D, BaseClassifier, join_cases
 from tszoo.models.deep.inputs import NetworkInputs
 from tszoo.models.deep.transforms import Augment, input_choices
 from tszoo.training import (
@@ -212,7 +212,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         rng = check_random_state(self.random_state)
         seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self._n_members())]
         if validation is not None and self._too_few_to_choose(len(validation[1])):
-            X, y = join_series(X, validation[0]), np.concatenate([y, validation[1]])
+            X, y = join_cases(X, y, validation)
             validation = None  # the validation cases train with the rest
         weights = balanced_class_weight(y, len(self.classes_)) if self.class_weight else None
         if validation is None:
@@ -244,7 +244,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         members, self.histories_ = [best["network"]], [best["history"]]
         data, epochs = best["data"], None
         if self.refit and validation is not None and self.uses_validation:
-            X_all, y_all = join_series(X, validation[0]), np.concatenate([y, validation[1]])
+            X_all, y_all = join_cases(X, y, validation)
             if weights is not None:
                 weights = balanced_class_weight(y_all, len(self.classes_))
             data = (self._training_data(X_all, y_all), None)
