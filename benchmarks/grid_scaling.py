@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shlex
 import subprocess
@@ -39,8 +38,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from machine import describe
+
 ROOT = Path(__file__).resolve().parents[1]
 TSZOO = Path(sys.executable).with_name("tszoo")
+STACK = ("tszoo", "joblib", "dask", "distributed", "torch", "aeon", "scikit-learn")  # versions
 DATASETS = "ItalyPowerDemand,GunPoint,ArrowHead,BasicMotions"
 MODELS = "random_forest,multirocket_hydra,hybrid_attention"
 SETS = [
@@ -180,7 +182,7 @@ def markdown(args: argparse.Namespace, table: pd.DataFrame, counts: list[int]) -
         "report included); best of "
         f"{args.repeats} repeat(s).",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {describe(STACK)}.",
         "",
         "`cpu used`: cores this grid's processes kept busy on average; `cpu others`: cores "
         "every other process on the machine used meanwhile (from `/proc/stat`). Sessions share "
@@ -210,16 +212,6 @@ def markdown(args: argparse.Namespace, table: pd.DataFrame, counts: list[int]) -
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
     lines.append("")
     return "\n".join(lines)
-
-
-def machine() -> str:
-    from importlib.metadata import version
-
-    packages = ["tszoo", "joblib", "dask", "distributed", "torch", "aeon", "scikit-learn"]
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs; Python {platform.python_version()}, "
-        + ", ".join(f"{p} {version(p)}" for p in packages)
-    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,6 @@ Writes ``speed.md`` and ``speed.csv`` under ``--out-dir`` (default ``benchmarks/
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -43,12 +41,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-import tszoo
+from machine import describe
 from study_table import parse_overrides
 from tszoo.data import prepare_splits
 from tszoo.models import make_model, model_names
@@ -195,17 +192,6 @@ def synthetic_windows(n: int, like: np.ndarray, n_classes: int):
     return X, rng.integers(0, n_classes, n)
 
 
-def machine(device: str) -> str:
-    import aeon
-
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs, torch threads "
-        f"{torch.get_num_threads()}, device {device}; Python {platform.python_version()}, "
-        f"tszoo {tszoo.__version__}, torch {torch.__version__}, aeon {aeon.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
-    )
-
-
 def report(results: pd.DataFrame, wall: float, device: str) -> str:
     train = results[results.part == "train"]
     pred = results[results.part == "predict"]
@@ -235,7 +221,7 @@ def report(results: pd.DataFrame, wall: float, device: str) -> str:
             "",
             f"`.venv/bin/python {command}`",
             "",
-            f"Machine: {machine(device)}. Wall time: {wall / 60:.1f} min.",
+            f"Machine: {describe(device=device)}. Wall time: {wall / 60:.1f} min.",
             "",
             "## (a) Training: tszoo's trainer vs a plain DataLoader loop, same network",
             "",

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from machine import describe
 from tszoo.data.streaming import DEFAULT_CHUNK_ROWS
 from tszoo.inference import BATCH_SIZE, MODEL_BATCH_SIZE
 from tszoo.models import model_names
@@ -54,6 +54,8 @@ from tszoo.models import model_names
 ROOT = Path(__file__).resolve().parents[1]
 TSZOO = Path(sys.executable).parent / "tszoo"
 CHANNELS = [f"ch{i}" for i in range(8)]
+# the versions the report names
+STACK = ("tszoo", "numpy", "pandas", "pyarrow", "torch", "aeon", "scikit-learn")
 WINDOW, STRIDE = 50, 10
 SHARES = (0.3, 0.25, 0.25, 0.2)  # recording lengths, as shares of the file
 RUN = 5_000  # rows per class run
@@ -263,33 +265,6 @@ def baseline(model: str, args, folder: Path, files: dict[int, Path]) -> dict:
 # ----------------------------------------------------------------------------- report
 
 
-def machine() -> str:
-    import aeon
-    import sklearn
-    import torch
-
-    import tszoo
-
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    rev = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(  # changes to the code measured, not to docs or results
-        ["git", "status", "--porcelain", "--untracked-files=no", "--", "src"],
-        cwd=ROOT,
-        capture_output=True,
-    ).stdout.strip()
-    note = ", uncommitted changes in src/" if dirty else ""
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs, {mem:.0f} GiB RAM, torch threads "
-        f"{torch.get_num_threads()}; Python {platform.python_version()}, tszoo "
-        f"{tszoo.__version__} (git {rev or '?'}{note}), "
-        f"numpy {np.__version__}, "
-        f"pandas {pd.__version__}, pyarrow {pa.__version__}, torch {torch.__version__}, "
-        f"aeon {aeon.__version__}, scikit-learn {sklearn.__version__}"
-    )
-
-
 def report(results: pd.DataFrame, base: dict | None, args, wall: float) -> str:
     table = results.assign(
         rows=results.rows.map("{:,}".format),
@@ -329,7 +304,7 @@ def report(results: pd.DataFrame, base: dict | None, args, wall: float) -> str:
         "",
         f"`{shlex.join([Path(sys.executable).name, *sys.argv])}`",
         "",
-        f"Machine: {machine()}. Wall time: {wall / 60:.1f} min.",
+        f"Machine: {describe(STACK)}. Wall time: {wall / 60:.1f} min.",
         "",
         f"Data: a seeded {args.rows:,}-row x 8-channel float32 Parquet file (plus a float64 "
         "time column) holding 4 recordings of 30/25/25/20 % of the rows, told apart where "

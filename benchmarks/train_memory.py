@@ -47,7 +47,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from streaming_predict import RUN, TSZOO, machine, markdown, run_measured, signal_block
+from machine import describe
+from streaming_predict import RUN, STACK, TSZOO, markdown, run_measured, signal_block
 from tszoo.models import model_names
 
 CHANNELS = [f"ch{i}" for i in range(8)]
@@ -260,7 +261,7 @@ def measure(args) -> tuple[pd.DataFrame, dict]:
         print("dense", dense_row, flush=True)
     meta = {
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
-        "machine": machine(),
+        "machine": describe(STACK),
         "wall_s": round(time.perf_counter() - start, 1),
         "rows": args.rows,
         "skipped": [m for m in models if m in SKIP],

@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -49,10 +47,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
 import torch
 
-import tszoo
+from machine import describe
 from study_table import parse_overrides, warm_up
 from targets import published, references, zoo_targets
 from tszoo.data import BUNDLED_DATASETS, load_bundled, prepare_splits
@@ -239,17 +236,6 @@ def seed_note(results: pd.DataFrame) -> str:
     return "; ".join(f"seeds {k}: {', '.join(v)}" for k, v in by_seeds.items())
 
 
-def machine() -> str:
-    import aeon
-
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs, torch threads "
-        f"{torch.get_num_threads()}; Python {platform.python_version()}, tszoo "
-        f"{tszoo.__version__}, aeon {aeon.__version__}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
-    )
-
-
 def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
     acc, acc_lines = matrix(results, "accuracy", 3, args.models)
     _, fit_lines = matrix(results, "fit_seconds", 1, args.models)
@@ -285,7 +271,7 @@ def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
                 else ""
             ),
             "",
-            f"Machine: {machine()}. "
+            f"Machine: {describe()}. "
             + (
                 "Rebuilt with --report-only from the CSV"
                 if args.report_only
