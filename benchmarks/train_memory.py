@@ -48,7 +48,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe
-from streaming_predict import RUN, STACK, TSZOO, markdown, run_measured, signal_block
+from processes import run_measured
+from streaming_predict import RUN, STACK, TSZOO, markdown, signal_block
 from tszoo.models import model_names
 
 CHANNELS = [f"ch{i}" for i in range(8)]
