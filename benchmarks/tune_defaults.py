@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -151,7 +152,7 @@ def report(results: pd.DataFrame, model: str) -> str:
     lines = [
         f"# Choosing {model}'s defaults on validation splits",
         "",
-        "`.venv/bin/python " + " ".join(["benchmarks/tune_defaults.py", *sys.argv[1:]]) + "`",
+        "`.venv/bin/python " + shlex.join(["benchmarks/tune_defaults.py", *sys.argv[1:]]) + "`",
         "",
         f"Mean validation accuracy over seeds {seeds} (validation carved from training data; "
         "no test split is loaded). See the script's docstring for the protocol. Machine: "
