@@ -20,9 +20,9 @@ test split and fit seconds for every dataset x model x seed (seed 0 unless ``--s
   per class). A model that chooses nothing on validation is fitted on the whole train
   split, the cases the peers see; a deep model chooses its input (``inputs="auto"``) with
   networks fitted on the other 8/9 and scored on the carved cases, then trains its networks
-  again on the whole train split (``refit``); where the carved cases are fewer than 5 a
-  class, ``cnn_1d``, the hybrids and LITETime choose nothing and train on the whole train
-  split with the raw input (``min_validation_per_class``). ``n_fit`` records the cases each
+  again on the whole train split (``refit``); where the carved cases are fewer than
+  ``min_validation_per_class`` a class (5 for every network but ResNet), it chooses nothing
+  and trains on the whole train split with the raw input. ``n_fit`` records the cases each
   model's kept networks or estimators were finally fitted on. The test split is never seen
   before scoring.
 
@@ -54,7 +54,7 @@ from study_table import parse_overrides, warm_up
 from targets import published, references, zoo_targets
 from tszoo.data import BUNDLED_DATASETS, load_bundled, prepare_splits
 from tszoo.evaluation import fit_and_score
-from tszoo.models import model_names
+from tszoo.models import get_model_class, model_names
 from tszoo.models.rocket._common import preserved_global_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,6 +226,12 @@ def matrix(
     return table, lines
 
 
+def skip_small_validation() -> list[str]:
+    """The models that choose nothing on fewer than 5 validation cases a class."""
+    defaults = {name: get_model_class(name)().get_params() for name in model_names()}
+    return [n for n, p in defaults.items() if p.get("min_validation_per_class", 0) >= 5]
+
+
 def seed_note(results: pd.DataFrame) -> str:
     """Which seeds each model ran, grouped: e.g. 'seeds 0-4: svm, quant; seed 0: resnet'."""
     ok = results[results.status != "error"]
@@ -263,7 +269,7 @@ def report(results: pd.DataFrame, args: argparse.Namespace, wall: float) -> str:
             "train split, as aeon's classifiers (default settings, `n_jobs=1`) are: those "
             "that choose nothing on validation from the start, the deep models after "
             "choosing their input on a ninth of it (`refit`), or where that holds under 5 "
-            "cases a class for cnn_1d, the hybrids and lite_time, without choosing "
+            f"cases a class for {', '.join(skip_small_validation())}, without choosing "
             "(`min_validation_per_class`). See the script's docstring."
             + (
                 f" {' and '.join(one_net)} ran with one network, not the default five."
