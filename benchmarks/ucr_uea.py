@@ -21,7 +21,7 @@ test split and fit seconds for every dataset x model x seed (seed 0 unless ``--s
   split, the cases the peers see; a deep model chooses its input (``inputs="auto"``) with
   networks fitted on the other 8/9 and scored on the carved cases, then trains its networks
   again on the whole train split (``refit``); where the carved cases are fewer than
-  ``min_validation_per_class`` a class (5 for every network but ResNet), it chooses nothing
+  ``min_validation_per_class`` a class (5 for every network), it chooses nothing
   and trains on the whole train split with the raw input. ``n_fit`` records the cases each
   model's kept networks or estimators were finally fitted on. The test split is never seen
   before scoring.

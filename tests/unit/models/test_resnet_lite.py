@@ -140,15 +140,10 @@ def training_params(cls, last_network_param: str) -> list[tuple[str, object]]:
 )
 def test_every_deep_model_has_the_same_training_parameters(cls, last_network_param):
     """One set of training defaults for every network: the same keywords, order, values
-    (LITETime's learning rate apart: 3e-3 validated best for that small network; and
-    skipping the choice on a small validation split, validated for all but ResNet so
-    far)."""
+    (LITETime's learning rate apart: 3e-3 validated best for that small network)."""
     own = dict(training_params(cls, last_network_param))
     shared = dict(training_params(InceptionTimeClassifier, "bottleneck"))
     if cls is LITETimeClassifier:
         assert own.pop("lr") == 3e-3
         shared.pop("lr")
-    if cls is ResNetClassifier:  # not validated yet
-        assert own.pop("min_validation_per_class") == 0
-        shared.pop("min_validation_per_class")
     assert list(own.items()) == list(shared.items())

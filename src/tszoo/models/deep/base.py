@@ -89,10 +89,9 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         training and validation cases together, on the first candidate input. 0 always
         chooses. On the development suite, where validation is a ninth of a small training
         split (4 cases on ArrowHead), 5 validated within 0.006 of always choosing for
-        ``cnn_1d``, the hybrids, LITETime and InceptionTime (better on ArrowHead and
-        JapaneseVowels, worse on OSULeaf but for InceptionTime) at 0.26-0.46 of the fit
-        time (``benchmarks/results/tuning/deep_min_validation*.md``); not yet measured
-        for ResNet, which keeps 0.
+        every network (better on ArrowHead and JapaneseVowels, worse on OSULeaf but for
+        InceptionTime) at 0.26-0.53 of the fit time
+        (``benchmarks/results/tuning/deep_min_validation*.md``).
     class_weight : {None, "balanced"}
         Weight the loss by inverse class frequency.
     inputs : str

@@ -37,7 +37,7 @@ class ResNetClassifier(DeepClassifier):
         scheduler: str = "cosine",
         patience: int | None = None,
         refit: bool = True,
-        min_validation_per_class: int = 0,
+        min_validation_per_class: int = 5,
         stop_loss: float | None = 0.01,
         class_weight: str | None = None,
         inputs: str = "auto",
