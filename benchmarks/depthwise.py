@@ -1,19 +1,20 @@
-"""Benchmark: LITE's dilated depthwise convolution, phase by phase against PyTorch's own.
+"""Benchmark: LITE's dilated depthwise convolution, three ways of computing the same sums.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/depthwise.py                 # about a minute
+    .venv/bin/python benchmarks/depthwise.py                 # about three minutes
     .venv/bin/python benchmarks/depthwise.py --repeats 5 --lengths 100,251
 
 :class:`tszoo.models.deep.networks.layers.DepthwiseConv1d` runs a dilated depthwise
-convolution as an undilated one on each phase of the series; PyTorch's dilated grouped
-convolution computes the same sums (checked here before timing). For LITE's first separable
-block (113 channels, kernel 20, dilation 2, batch 16) at each of ``--lengths`` this times a
-forward and backward pass of both, and a whole LITE training step (Adam, one channel, three
-classes) with the layer as it is and with PyTorch's dilated convolution put back. One torch
-thread; each figure is the median of ``--repeats`` runs of ``--steps`` passes, the two
-variants alternating. Writes ``depthwise.{md,csv}`` under ``--out-dir`` (default
-``benchmarks/results/``).
+convolution as an undilated one on each phase of the series, as a 2D convolution on
+channels-last memory ("as it is"). Beside it: the same phases as a 1D convolution on the
+default memory layout (tszoo's form before), and PyTorch's dilated grouped convolution.
+All three compute the same sums (checked here to float rounding before timing). For LITE's
+first separable block (113 channels, kernel 20, dilation 2, batch 16) at each of
+``--lengths`` this times a forward and backward pass of each, and a whole LITE training step
+(Adam, one channel, three classes) with each form in the network. One torch thread; each
+figure is the median of ``--repeats`` runs of ``--steps`` passes, the forms alternating.
+Writes ``depthwise.{md,csv}`` under ``--out-dir`` (default ``benchmarks/results/``).
 """
 
 from __future__ import annotations
@@ -36,15 +37,32 @@ from tszoo.models.deep.networks.layers import DepthwiseConv1d, SameConv1d
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def phases_conv1d(self: DepthwiseConv1d, x: torch.Tensor) -> torch.Tensor:
+    """The phases as a 1D convolution on the default memory layout."""
+    d = self.dilation[0]
+    B, C, T = x.shape
+    k, n = self.kernel_size[0], -(-T // d)
+    padded = F.pad(x, (self.pad[0], (n + k - 1) * d - self.pad[0] - T))
+    phases = padded.reshape(B, C, n + k - 1, d).permute(0, 3, 1, 2).reshape(B * d, C, -1)
+    out = F.conv1d(phases, self.weight, self.bias, groups=C)  # (B d, C, n)
+    return out.reshape(B, d, C, n).permute(0, 2, 3, 1).reshape(B, C, n * d)[..., :T]
+
+
+FORMS = {
+    "as it is": DepthwiseConv1d.forward,
+    "phases, conv1d": phases_conv1d,
+    "dilated": SameConv1d.forward,
+}
+
+
 @contextmanager
-def dilated_pytorch():
-    """DepthwiseConv1d as PyTorch's dilated grouped convolution, for the comparison."""
-    phased = DepthwiseConv1d.forward
-    DepthwiseConv1d.forward = SameConv1d.forward
+def form(name: str):
+    """DepthwiseConv1d computed the ``name`` way, for the comparison."""
+    DepthwiseConv1d.forward = FORMS[name]
     try:
         yield
     finally:
-        DepthwiseConv1d.forward = phased
+        DepthwiseConv1d.forward = FORMS["as it is"]
 
 
 def layer_pass(conv: nn.Module, x: torch.Tensor) -> None:
@@ -73,60 +91,63 @@ def measure(length: int, repeats: int, steps: int) -> dict:
     conv = DepthwiseConv1d(113, 20, dilation=2, bias=False)
     x = torch.randn(16, 113, length)
     with torch.no_grad():
-        phased = conv(x)
-        with dilated_pytorch():
-            same = torch.equal(phased, conv(x))
+        outputs = {}
+        for name in FORMS:
+            with form(name):
+                outputs[name] = conv(x)
+    same = all(torch.allclose(o, outputs["dilated"], atol=1e-5) for o in outputs.values())
     net = LITE(1, 3)
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     xs, ys = torch.randn(16, 1, length), torch.randint(0, 3, (16,))
-    runs = {"layer_phased": [], "layer_dilated": [], "step_phased": [], "step_dilated": []}
+    runs = {(kind, name): [] for kind in ("layer", "step") for name in FORMS}
     for _ in range(repeats):
-        runs["layer_phased"].append(timed(lambda: layer_pass(conv, x), steps))
-        runs["step_phased"].append(timed(lambda: lite_step(net, opt, xs, ys), steps))
-        with dilated_pytorch():
-            runs["layer_dilated"].append(timed(lambda: layer_pass(conv, x), steps))
-            runs["step_dilated"].append(timed(lambda: lite_step(net, opt, xs, ys), steps))
-    return {
-        "length": length,
-        "same_output": same,
-        **{k: float(np.median(v)) for k, v in runs.items()},
-    }
+        for name in FORMS:
+            with form(name):
+                runs["layer", name].append(timed(lambda: layer_pass(conv, x), steps))
+                runs["step", name].append(timed(lambda: lite_step(net, opt, xs, ys), steps))
+    row = {"length": length, "same_output": same}
+    row.update({f"{kind}_{name}": float(np.median(v)) for (kind, name), v in runs.items()})
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lengths", default="100,251,1460")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--lengths", default="24,100,251,427,1460")
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = [measure(int(n), args.repeats, args.steps) for n in args.lengths.split(",")]
-    table = pd.DataFrame(rows)
+    names = list(FORMS)
     lines = [
-        "# LITE's dilated depthwise convolution: phase by phase against PyTorch's own",
+        "# LITE's dilated depthwise convolution, three ways of computing the same sums",
         "",
         f"`.venv/bin/python benchmarks/depthwise.py --lengths {args.lengths} --repeats "
         f"{args.repeats} --steps {args.steps}`",
         "",
         "Forward and backward of the first separable block's depthwise convolution (113 "
         "channels, kernel 20, dilation 2, batch 16), and a whole LITE training step (batch "
-        "16, one channel); milliseconds, median of the repeats, one torch thread. "
+        "16, one channel) with each form; milliseconds, median of the repeats, one torch "
+        'thread; in brackets the ratio to PyTorch\'s dilated convolution. "as it is": '
+        "the phases as a 2D convolution on channels-last memory (`DepthwiseConv1d`); "
+        '"phases, conv1d": the same phases on the default layout. '
         f"Machine: {platform.platform()}, torch {torch.__version__}.",
         "",
-        "| length | same output | layer, phases | layer, dilated | ratio | LITE step, phases "
-        "| LITE step, dilated | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        "| length | same output | "
+        + " | ".join(f"{kind}, {name}" for kind in ("layer", "LITE step") for name in names)
+        + " |",
+        "|---|---|" + "---|" * (2 * len(names)),
     ]
     for r in rows:
-        lines.append(
-            f"| {r['length']} | {'yes' if r['same_output'] else 'NO'} | "
-            f"{r['layer_phased']:.1f} | {r['layer_dilated']:.1f} | "
-            f"{r['layer_phased'] / r['layer_dilated']:.2f} | {r['step_phased']:.1f} | "
-            f"{r['step_dilated']:.1f} | {r['step_phased'] / r['step_dilated']:.2f} |"
-        )
+        cells = []
+        for kind in ("layer", "step"):
+            base = r[f"{kind}_dilated"]
+            cells += [f"{r[f'{kind}_{n}']:.1f} ({r[f'{kind}_{n}'] / base:.2f})" for n in names]
+        same = "yes" if r["same_output"] else "NO"
+        lines.append(f"| {r['length']} | {same} | " + " | ".join(cells) + " |")
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out_dir / "depthwise.csv", index=False)
+    pd.DataFrame(rows).to_csv(args.out_dir / "depthwise.csv", index=False)
     (args.out_dir / "depthwise.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

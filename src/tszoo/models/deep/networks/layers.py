@@ -78,7 +78,11 @@ class DepthwiseConv1d(SameConv1d):
     CPU. For LITE's 113 channels, kernel 20 and dilation 2 on a batch of 16, forward and
     backward took 4.9, 9.9 and 59 ms at 100, 251 and 1,460 steps, against 7.0, 15.0 and 94 ms
     dilated, and a whole LITE training step 0.68-0.79 of the time (``benchmarks/depthwise.py``,
-    torch 2.13, one thread); a sum of ``k`` shifted slices was slower still.
+    torch 2.13, one thread); a sum of ``k`` shifted slices was slower still. The phases run
+    as a 2D convolution on channels-last memory, where oneDNN's depthwise kernels (above
+    all the weight gradient's) are faster again: a LITE training step took 0.79-0.86 of
+    the time of the same phases on the default layout from 100 to 640 steps, the same at
+    24, and 1.06 of it at 1,460 (``benchmarks/results/depthwise.md``).
     """
 
     def __init__(self, channels: int, kernel_size: int, **kwargs):
@@ -91,11 +95,13 @@ class DepthwiseConv1d(SameConv1d):
         B, C, T = x.shape
         k, n = self.kernel_size[0], -(-T // d)  # n: steps of the longest phase
         # out[q d + r] = sum_j w[j] x[(q + j) d + r - left]: phase r of the left-padded
-        # series, convolved (undilated, valid) with the kernel
-        padded = F.pad(x, (self.pad[0], (n + k - 1) * d - self.pad[0] - T))
-        phases = padded.reshape(B, C, n + k - 1, d).permute(0, 3, 1, 2).reshape(B * d, C, -1)
-        out = F.conv1d(phases, self.weight, self.bias, groups=C)  # (B d, C, n)
-        return out.reshape(B, d, C, n).permute(0, 2, 3, 1).reshape(B, C, n * d)[..., :T]
+        # series, convolved (undilated, valid) with the kernel; channels last in memory
+        m = n + k - 1
+        padded = F.pad(x, (self.pad[0], m * d - self.pad[0] - T))  # (B, C, m d)
+        phases = padded.reshape(B, C, m, d).permute(0, 3, 2, 1).reshape(B * d, 1, m, C)
+        out = F.conv2d(phases.permute(0, 3, 1, 2), self.weight[:, :, None], self.bias, groups=C)
+        out = out.permute(0, 2, 3, 1).reshape(B, d, n, C)  # (B d, C, 1, n), channels last
+        return out.permute(0, 3, 2, 1).reshape(B, C, n * d)[..., :T]
 
 
 class ConvBlock(nn.Module):
