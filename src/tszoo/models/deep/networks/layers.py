@@ -80,9 +80,9 @@ class DepthwiseConv1d(SameConv1d):
     dilated, and a whole LITE training step 0.68-0.79 of the time (``benchmarks/depthwise.py``,
     torch 2.13, one thread); a sum of ``k`` shifted slices was slower still. The phases run
     as a 2D convolution on channels-last memory, where oneDNN's depthwise kernels (above
-    all the weight gradient's) are faster again: a LITE training step took 0.79-0.86 of
-    the time of the same phases on the default layout from 100 to 640 steps, the same at
-    24, and 1.06 of it at 1,460 (``benchmarks/results/depthwise.md``).
+    all the weight gradient's) are faster again: a LITE training step took 0.84-0.88 of
+    the time of the same phases on the default layout from 100 to 427 steps, and the same
+    (1.00-1.02) at 24 and 1,460 (``benchmarks/results/depthwise.md``).
     """
 
     def __init__(self, channels: int, kernel_size: int, **kwargs):
