@@ -10,9 +10,8 @@ import importlib
 from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress, StopWhenFitted
 from tszoo.training.history import History
 
+_DATA = ("IndexedData", "TensorData")
 _TRAINER = (
-    "IndexedData",
-    "TensorData",
     "Trainer",
     "balanced_class_weight",
     "predict_logits",
@@ -23,6 +22,8 @@ _TRAINER = (
 
 
 def __getattr__(name: str):
+    if name in _DATA:
+        return getattr(importlib.import_module("tszoo.training.data"), name)
     if name in _TRAINER:
         return getattr(importlib.import_module("tszoo.training.trainer"), name)
     raise AttributeError(f"module 'tszoo.training' has no attribute {name!r}")
@@ -34,5 +35,6 @@ __all__ = [
     "History",
     "LogProgress",
     "StopWhenFitted",
+    *_DATA,
     *_TRAINER,
 ]

@@ -1,9 +1,8 @@
 """The one trainer every tszoo network uses.
 
-A data set is in-memory tensors (:class:`TensorData`) or gathered a batch at a time
-(:class:`IndexedData`, for windows too many to copy at once); either way an epoch indexes
-a shuffled permutation into it batch by batch (no per-sample ``Dataset`` / ``DataLoader``).
-A run is deterministic under ``seed`` and leaves the global torch RNG state as it found it.
+It trains on a data set of :mod:`tszoo.training.data` (tensors in memory, or cases gathered
+a batch at a time), indexing a shuffled permutation into it batch by batch. A run is
+deterministic under ``seed`` and leaves the global torch RNG state as it found it.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import torch
@@ -23,91 +20,13 @@ from torch import Tensor, nn
 
 from tszoo.errors import TszooError
 from tszoo.training.callbacks import Callback, EarlyStopping, LogProgress, StopWhenFitted
+from tszoo.training.data import Data
 from tszoo.training.history import History
 
 logger = logging.getLogger(__name__)
 
 # (x, lengths, generator) -> augmented x; x is (B, C, T), lengths (B,) or None.
 Augment = Callable[[Tensor, Tensor | None, torch.Generator], Tensor]
-
-
-@dataclass
-class TensorData:
-    """A data set as in-memory tensors.
-
-    Parameters
-    ----------
-    X : Tensor of shape (n_cases, n_channels, n_timepoints)
-        Series, right-padded with zeros to the longest one.
-    lengths : Tensor of shape (n_cases,) or None
-        True lengths for masking; None when all series have the full length.
-    y : Tensor of shape (n_cases,) or None
-        Integer class codes (None for prediction).
-    """
-
-    X: Tensor
-    lengths: Tensor | None = None
-    y: Tensor | None = None
-
-    def __len__(self) -> int:
-        return len(self.X)
-
-    def to(self, device: torch.device) -> TensorData:
-        move = lambda t: None if t is None else t.to(device)  # noqa: E731
-        return TensorData(move(self.X), move(self.lengths), move(self.y))
-
-    def batch(self, index: Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
-        """``(x, lengths, y)`` of the cases at ``index``; ``x`` is cut to the batch's longest."""
-        x = self.X[index]
-        lengths = None if self.lengths is None else self.lengths[index]
-        if lengths is not None:
-            x = x[..., : int(lengths.max())]
-        return x, lengths, None if self.y is None else self.y[index]
-
-
-@dataclass
-class IndexedData:
-    """A data set gathered a batch at a time instead of held as one tensor.
-
-    ``X`` is anything that an integer index array turns into an ``(n, n_channels,
-    n_timepoints)`` array, such as a :class:`~tszoo.data.windows.WindowArray` of windows
-    that are views of one recording; ``prepare`` turns such a batch into the network's
-    float32 input. The trainer's shuffled indices pick each batch, so an epoch copies one
-    batch at a time and the data set may be far larger than it would be as one tensor.
-    Series all have one length (no masking).
-
-    Parameters
-    ----------
-    X : indexable by an int64 array
-    prepare : callable
-        ``(n, n_channels, n_timepoints)`` array -> float32 array of network input.
-    y : Tensor of shape (n_cases,) or None
-    device : torch.device
-        Where batches go.
-    """
-
-    X: Any
-    prepare: Callable[[np.ndarray], np.ndarray]
-    y: Tensor | None = None
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-
-    lengths = None  # every series has the full length
-
-    def __len__(self) -> int:
-        return len(self.X)
-
-    def to(self, device: torch.device) -> IndexedData:
-        y = None if self.y is None else self.y.to(device)
-        return replace(self, y=y, device=torch.device(device))
-
-    def batch(self, index: Tensor) -> tuple[Tensor, None, Tensor | None]:
-        """``(x, None, y)`` of the cases at ``index``, gathered and prepared now."""
-        x = self.prepare(self.X[index.cpu().numpy()])
-        x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
-        return x, None, None if self.y is None else self.y[index]
-
-
-Data = TensorData | IndexedData
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -196,6 +115,9 @@ class Trainer:
         ``"auto"``, ``"cpu"`` or ``"cuda"``; resolved once.
     augment : callable or None
         ``augment(x, lengths, generator) -> x`` applied to each training batch.
+    precise_bn : bool
+        After training, recompute every batch norm's running statistics over the training
+        cases with the final weights (:func:`update_norm_statistics`).
     callbacks : sequence of Callback
         Extra callbacks, e.g. a progress bar; called after the built-in ones.
     """
@@ -216,6 +138,7 @@ class Trainer:
         seed: int = 0,
         device: str = "auto",
         augment: Augment | None = None,
+        precise_bn: bool = False,
         callbacks: Sequence[Callback] = (),
     ) -> None:
         self.max_epochs = max_epochs
@@ -231,6 +154,7 @@ class Trainer:
         self.seed = seed
         self.device = resolve_device(device)
         self.augment = augment
+        self.precise_bn = precise_bn
         self.callbacks = list(callbacks)
         self.stop = False
 
@@ -285,6 +209,8 @@ class Trainer:
         # 3. callbacks finish (early stopping restores the best weights)
         for cb in callbacks:
             cb.on_train_end(self, model, history)
+        if self.precise_bn:
+            update_norm_statistics(model, train, self.device, self.batch_size)
         model.eval()
         return history
 
@@ -349,6 +275,38 @@ class Trainer:
     def predict_logits(self, model: nn.Module, data: Data) -> Tensor:
         """Logits ``(n_cases, n_classes)``; see :func:`predict_logits`."""
         return predict_logits(model, data, self.device, max(self.batch_size, 256))
+
+
+@torch.no_grad()
+def update_norm_statistics(
+    model: nn.Module, data: Data, device: torch.device, batch_size: int
+) -> None:
+    """Recompute the running mean and variance of every batch norm in ``model`` over
+    ``data``, in order, in batches of ``batch_size``, with the weights as they are.
+
+    During training those statistics are moving averages over the last few batches, taken
+    while the weights still changed; a run that stops after a few dozen steps can keep
+    statistics that no longer fit its weights, and then misclassifies in eval mode the
+    training cases it fits in train mode. This is "precise BN" (Wu & Johnson, 2021,
+    "Rethinking 'Batch' in BatchNorm"), as ``torch.optim.swa_utils.update_bn`` does it
+    (a cumulative average, ``momentum=None``) for networks that take lengths beside the
+    batch. Leaves ``model`` in train mode.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms or not len(data):
+        return
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # an equal-weight average over the batches
+    model.train()
+    data = data.to(device)
+    index = torch.arange(len(data), device=device)
+    for start in range(0, len(data), batch_size):
+        x, lengths, _ = data.batch(index[start : start + batch_size])
+        model(x, lengths)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
 
 
 @torch.no_grad()

@@ -151,3 +151,48 @@ def test_learns_a_separable_task():
     test = rough_task(seed=3)
     accuracy = (trainer.predict_logits(net, test).argmax(1) == test.y).float().mean()
     assert accuracy >= 0.9
+
+
+class NormNet(nn.Module):
+    """TinyNet with a batch norm after its convolution."""
+
+    def __init__(self, n_channels=2, n_classes=2):
+        super().__init__()
+        self.conv = nn.Conv1d(n_channels, 4, 3, padding=1)
+        self.norm = nn.BatchNorm1d(4)
+        self.head = nn.Linear(4, n_classes)
+
+    def forward(self, x, lengths=None):
+        return self.head(torch.relu(self.norm(self.conv(x))).mean(-1))
+
+
+def test_precise_bn_recomputes_the_norm_statistics_with_the_final_weights():
+    from tszoo.training.trainer import update_norm_statistics
+
+    data = rough_task(n=48)
+    torch.manual_seed(0)
+    kept = NormNet()
+    Trainer(max_epochs=3, batch_size=16, patience=None, seed=0).fit(kept, data)
+    torch.manual_seed(0)
+    net = NormNet()
+    Trainer(max_epochs=3, batch_size=16, patience=None, seed=0, precise_bn=True).fit(net, data)
+    for name, value in kept.state_dict().items():  # the same weights, other statistics
+        if "running" not in name and "num_batches" not in name:
+            torch.testing.assert_close(net.state_dict()[name], value)
+    assert not torch.allclose(net.norm.running_mean, kept.norm.running_mean)
+    assert net.norm.momentum == 0.1 and not net.training
+
+    with torch.no_grad():  # an equal-weight average of the three batches' statistics
+        z = torch.stack([net.conv(data.X[i : i + 16]) for i in range(0, 48, 16)])
+    torch.testing.assert_close(net.norm.running_mean, z.mean(dim=(1, 3)).mean(0))
+    var = z.transpose(1, 2).reshape(3, 4, -1).var(dim=-1, unbiased=True).mean(0)
+    torch.testing.assert_close(net.norm.running_var, var)
+
+    # over a single batch, eval mode gives what train mode does (but for the variance's
+    # unbiased n / (n - 1), n = 16 * 24)
+    one_batch = TensorData(data.X[:16], None, data.y[:16])
+    update_norm_statistics(net, one_batch, torch.device("cpu"), batch_size=16)
+    with torch.no_grad():
+        train_mode = net(one_batch.X)
+        net.eval()
+        torch.testing.assert_close(net(one_batch.X), train_mode, rtol=0, atol=5e-3)

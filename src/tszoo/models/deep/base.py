@@ -102,6 +102,12 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         :data:`~tszoo.models.deep.transforms.AUTO`.
     augment_shift, augment_noise, augment_scale : float
         Training-batch augmentation; see :class:`~tszoo.models.deep.transforms.Augment`.
+    precise_bn : bool
+        Once a network has trained, recompute its batch norms' running statistics over its
+        training cases with the final weights
+        (:func:`~tszoo.training.trainer.update_norm_statistics`). The moving averages kept
+        during a short run can lag its weights, and the network then predicts in eval mode
+        what it did not learn in train mode.
     random_state : int or None
         Seeds weight initialisation, shuffling, dropout and augmentation.
     n_jobs : int
@@ -155,6 +161,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         augment_shift: float = 0.0,
         augment_noise: float = 0.0,
         augment_scale: float = 0.0,
+        precise_bn: bool = False,
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
@@ -267,19 +274,19 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
 
     def _train_network(self, train, val, seed: int, weights, epochs: int | None = None):
         """One new network trained on ``train`` (for ``epochs``, else as many as
-        :meth:`_epochs` gives): the network, its history and its validation accuracy at
-        the epoch whose weights it keeps (the best under early stopping, else the last; 0
-        without validation)."""
+        :meth:`_epochs` gives): the network, its history and the validation accuracy of
+        the network as kept (the best epoch's weights under early stopping, else the last;
+        0 without validation)."""
         with seeded(seed):
             network = self._build_network(len(self.input_mean_), len(self.classes_),
                                           self.n_timepoints_)  # fmt: skip
         epochs = epochs or self._epochs(len(train))
-        history = self._make_trainer(seed, weights, epochs).fit(network, train, val)
+        trainer = self._make_trainer(seed, weights, epochs)
+        history = trainer.fit(network, train, val)
         if val is None or not len(history):
             return network, history, 0.0
-        kept = history.best_epoch() if self.patience is not None else None
-        record = history[(kept or len(history)) - 1]
-        return network, history, float(record["val_acc"])
+        logits = predict_logits(network, val, trainer.device)  # the network as it is kept
+        return network, history, float((logits.argmax(1) == val.y).float().mean())
 
     def _make_trainer(
         self, seed: int, class_weight: np.ndarray | None, epochs: int | None = None
@@ -300,6 +307,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
             seed=seed,
             device=self.device,
             augment=augment,
+            precise_bn=self.precise_bn,
             callbacks=self.callbacks or (),
         )
 

@@ -46,6 +46,7 @@ class LITETimeClassifier(DeepClassifier):
         augment_shift: float = 0.0,
         augment_noise: float = 0.0,
         augment_scale: float = 0.0,
+        precise_bn: bool = False,
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
@@ -71,6 +72,7 @@ class LITETimeClassifier(DeepClassifier):
         self.augment_shift = augment_shift
         self.augment_noise = augment_noise
         self.augment_scale = augment_scale
+        self.precise_bn = precise_bn
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device

@@ -44,6 +44,7 @@ class ResNetClassifier(DeepClassifier):
         augment_shift: float = 0.0,
         augment_noise: float = 0.0,
         augment_scale: float = 0.0,
+        precise_bn: bool = False,
         random_state: int | None = None,
         n_jobs: int = 1,
         device: str = "auto",
@@ -69,6 +70,7 @@ class ResNetClassifier(DeepClassifier):
         self.augment_shift = augment_shift
         self.augment_noise = augment_noise
         self.augment_scale = augment_scale
+        self.precise_bn = precise_bn
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device
