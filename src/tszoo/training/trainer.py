@@ -210,7 +210,7 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_end(self, model, history)
         if self.precise_bn:
-            update_norm_statistics(model, train, self.device, self.batch_size)
+            update_norm_statistics(model, train, self.device, self.batch_size, generator)
         model.eval()
         return history
 
@@ -279,10 +279,16 @@ class Trainer:
 
 @torch.no_grad()
 def update_norm_statistics(
-    model: nn.Module, data: Data, device: torch.device, batch_size: int
+    model: nn.Module,
+    data: Data,
+    device: torch.device,
+    batch_size: int,
+    generator: torch.Generator | None = None,
 ) -> None:
     """Recompute the running mean and variance of every batch norm in ``model`` over
-    ``data``, in order, in batches of ``batch_size``, with the weights as they are.
+    ``data`` in shuffled batches of ``batch_size`` (mixed as training batches are: a data
+    set sorted by class would otherwise give one-class batches and too small variances),
+    with the weights as they are.
 
     During training those statistics are moving averages over the last few batches, taken
     while the weights still changed; a run that stops after a few dozen steps can keep
@@ -301,9 +307,9 @@ def update_norm_statistics(
         m.momentum = None  # an equal-weight average over the batches
     model.train()
     data = data.to(device)
-    index = torch.arange(len(data), device=device)
+    order = torch.randperm(len(data), generator=generator).to(device)
     for start in range(0, len(data), batch_size):
-        x, lengths, _ = data.batch(index[start : start + batch_size])
+        x, lengths, _ = data.batch(order[start : start + batch_size])
         model(x, lengths)
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum

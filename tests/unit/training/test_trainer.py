@@ -182,8 +182,11 @@ def test_precise_bn_recomputes_the_norm_statistics_with_the_final_weights():
     assert not torch.allclose(net.norm.running_mean, kept.norm.running_mean)
     assert net.norm.momentum == 0.1 and not net.training
 
-    with torch.no_grad():  # an equal-weight average of the three batches' statistics
-        z = torch.stack([net.conv(data.X[i : i + 16]) for i in range(0, 48, 16)])
+    # an equal-weight average of three shuffled batches' statistics
+    update_norm_statistics(net, data, torch.device("cpu"), 16, torch.Generator().manual_seed(1))
+    order = torch.randperm(48, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        z = torch.stack([net.conv(data.X[order[i : i + 16]]) for i in range(0, 48, 16)])
     torch.testing.assert_close(net.norm.running_mean, z.mean(dim=(1, 3)).mean(0))
     var = z.transpose(1, 2).reshape(3, 4, -1).var(dim=-1, unbiased=True).mean(0)
     torch.testing.assert_close(net.norm.running_var, var)
