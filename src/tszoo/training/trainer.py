@@ -277,6 +277,10 @@ class Trainer:
         return predict_logits(model, data, self.device, max(self.batch_size, 256))
 
 
+# The fewest batches whose statistics :func:`update_norm_statistics` averages.
+PRECISE_BN_BATCHES = 100
+
+
 @torch.no_grad()
 def update_norm_statistics(
     model: nn.Module,
@@ -284,11 +288,14 @@ def update_norm_statistics(
     device: torch.device,
     batch_size: int,
     generator: torch.Generator | None = None,
+    min_batches: int = PRECISE_BN_BATCHES,
 ) -> None:
     """Recompute the running mean and variance of every batch norm in ``model`` over
     ``data`` in shuffled batches of ``batch_size`` (mixed as training batches are: a data
     set sorted by class would otherwise give one-class batches and too small variances),
-    with the weights as they are.
+    with the weights as they are: one pass, or as many as give ``min_batches`` batches.
+    Batch statistics vary from batch to batch (with unequal lengths, by how much padding
+    each holds), so a small data set's two or three batches alone are a noisy estimate.
 
     During training those statistics are moving averages over the last few batches, taken
     while the weights still changed; a run that stops after a few dozen steps can keep
@@ -307,10 +314,11 @@ def update_norm_statistics(
         m.momentum = None  # an equal-weight average over the batches
     model.train()
     data = data.to(device)
-    order = torch.randperm(len(data), generator=generator).to(device)
-    for start in range(0, len(data), batch_size):
-        x, lengths, _ = data.batch(order[start : start + batch_size])
-        model(x, lengths)
+    for _ in range(math.ceil(min_batches / math.ceil(len(data) / batch_size))):
+        order = torch.randperm(len(data), generator=generator).to(device)
+        for start in range(0, len(data), batch_size):
+            x, lengths, _ = data.batch(order[start : start + batch_size])
+            model(x, lengths)
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
 

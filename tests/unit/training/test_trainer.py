@@ -182,8 +182,9 @@ def test_precise_bn_recomputes_the_norm_statistics_with_the_final_weights():
     assert not torch.allclose(net.norm.running_mean, kept.norm.running_mean)
     assert net.norm.momentum == 0.1 and not net.training
 
+    assert int(net.norm.num_batches_tracked) == 102  # 34 passes of 3 batches: at least 100
     # an equal-weight average of three shuffled batches' statistics
-    update_norm_statistics(net, data, torch.device("cpu"), 16, torch.Generator().manual_seed(1))
+    update_norm_statistics(net, data, torch.device("cpu"), 16, torch.Generator().manual_seed(1), 3)
     order = torch.randperm(48, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         z = torch.stack([net.conv(data.X[order[i : i + 16]]) for i in range(0, 48, 16)])
@@ -194,7 +195,7 @@ def test_precise_bn_recomputes_the_norm_statistics_with_the_final_weights():
     # over a single batch, eval mode gives what train mode does (but for the variance's
     # unbiased n / (n - 1), n = 16 * 24)
     one_batch = TensorData(data.X[:16], None, data.y[:16])
-    update_norm_statistics(net, one_batch, torch.device("cpu"), batch_size=16)
+    update_norm_statistics(net, one_batch, torch.device("cpu"), batch_size=16, min_batches=1)
     with torch.no_grad():
         train_mode = net(one_batch.X)
         net.eval()
