@@ -286,7 +286,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         if val is None or not len(history):
             return network, history, 0.0
         logits = predict_logits(network, val, trainer.device)  # the network as it is kept
-        return network, history, float((logits.argmax(1) == val.y).float().mean())
+        return network, history, float((logits.argmax(1).cpu() == val.y.cpu()).float().mean())
 
     def _make_trainer(
         self, seed: int, class_weight: np.ndarray | None, epochs: int | None = None
