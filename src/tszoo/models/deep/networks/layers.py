@@ -74,11 +74,12 @@ class DepthwiseConv1d(SameConv1d):
 
     PyTorch's own grouped convolution; a dilated one runs undilated on each phase of the
     series (every ``dilation``-th step, from each offset), the same sums at the same steps
-    and so the same output, because PyTorch's dilated grouped convolution is slow on the
-    CPU. For LITE's 113 channels, kernel 20 and dilation 2 on a batch of 16, forward and
-    backward took 4.9, 9.9 and 59 ms at 100, 251 and 1,460 steps, against 7.0, 15.0 and 94 ms
-    dilated, and a whole LITE training step 0.68-0.79 of the time (``benchmarks/depthwise.py``,
-    torch 2.13, one thread); a sum of ``k`` shifted slices was slower still. The phases run
+    and so the same output (to float rounding), because PyTorch's dilated grouped
+    convolution is slow on the CPU. For LITE's 113 channels, kernel 20 and dilation 2 on a
+    batch of 16, forward and backward took 4.9, 9.9 and 59 ms at 100, 251 and 1,460 steps,
+    against 7.0, 15.0 and 94 ms dilated, and a whole LITE training step 0.68-0.79 of the
+    time (``benchmarks/depthwise.py``, torch 2.13, one thread); a sum of ``k`` shifted
+    slices was slower still. The phases run
     as a 2D convolution on channels-last memory, where oneDNN's depthwise kernels (above
     all the weight gradient's) are faster again: a LITE training step took 0.84-0.88 of
     the time of the same phases on the default layout from 100 to 427 steps, and the same
@@ -100,7 +101,7 @@ class DepthwiseConv1d(SameConv1d):
         padded = F.pad(x, (self.pad[0], m * d - self.pad[0] - T))  # (B, C, m d)
         phases = padded.reshape(B, C, m, d).permute(0, 3, 2, 1).reshape(B * d, 1, m, C)
         out = F.conv2d(phases.permute(0, 3, 1, 2), self.weight[:, :, None], self.bias, groups=C)
-        out = out.permute(0, 2, 3, 1).reshape(B, d, n, C)  # (B d, C, 1, n), channels last
+        out = out.permute(0, 2, 3, 1).reshape(B, d, n, C)  # a view: out is channels last
         return out.permute(0, 3, 2, 1).reshape(B, C, n * d)[..., :T]
 
 
