@@ -246,10 +246,8 @@ class Trainer:
     def train_epoch(self, model, data: Data, optimizer, criterion, generator):
         """One pass over ``data`` in shuffled mini-batches; returns ``(mean loss, accuracy)``."""
         model.train()
-        order = torch.randperm(len(data), generator=generator).to(self.device)
         total_loss, correct = 0.0, 0
-        for start in range(0, len(data), self.batch_size):
-            x, lengths, y = data.batch(order[start : start + self.batch_size])
+        for x, lengths, y in shuffled_batches(data, self.batch_size, generator, self.device):
             if self.augment is not None:
                 x = self.augment(x, lengths, generator)
             loss, n_correct = self.train_step(model, x, lengths, y, optimizer, criterion)
@@ -275,6 +273,16 @@ class Trainer:
     def predict_logits(self, model: nn.Module, data: Data) -> Tensor:
         """Logits ``(n_cases, n_classes)``; see :func:`predict_logits`."""
         return predict_logits(model, data, self.device, max(self.batch_size, 256))
+
+
+def shuffled_batches(
+    data: Data, batch_size: int, generator: torch.Generator | None, device: torch.device
+) -> Iterator[tuple[Tensor, Tensor | None, Tensor | None]]:
+    """One pass over ``data`` (already on ``device``) in mini-batches ``(x, lengths, y)`` of a
+    new random order drawn from ``generator``."""
+    order = torch.randperm(len(data), generator=generator).to(device)
+    for start in range(0, len(data), batch_size):
+        yield data.batch(order[start : start + batch_size])
 
 
 # The fewest batches whose statistics :func:`update_norm_statistics` averages.
@@ -315,9 +323,7 @@ def update_norm_statistics(
     model.train()
     data = data.to(device)
     for _ in range(math.ceil(min_batches / math.ceil(len(data) / batch_size))):
-        order = torch.randperm(len(data), generator=generator).to(device)
-        for start in range(0, len(data), batch_size):
-            x, lengths, _ = data.batch(order[start : start + batch_size])
+        for x, lengths, _ in shuffled_batches(data, batch_size, generator, device):
             model(x, lengths)
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
