@@ -100,11 +100,17 @@ class Trainer:
     weight_decay : float
         L2 penalty (decoupled for ``adamw``).
     scheduler : {"cosine", "plateau", "none"}
-        Cosine annealing over ``max_epochs``, or halve the rate after ``patience // 4``
-        epochs without improvement of the monitored loss.
+        Cosine annealing over ``max_epochs``; or halve the rate, down to a tenth of ``lr``,
+        once the monitored loss (``val_loss``, else ``train_loss``) has not improved for
+        ``patience // 4`` epochs, or for 50 with ``patience`` None (the schedule of Wang et
+        al.'s FCN and ResNet and of InceptionTime).
     patience : int or None
         Early stopping patience on ``val_loss``; the best-``val_loss`` weights are restored.
-        Ignored without a validation split (then the last weights are kept).
+        Ignored without a validation split (then ``keep`` says which weights are kept).
+    keep : {"last", "train_loss"}
+        The weights kept without early stopping: the last epoch's, or those of the epoch
+        with the lowest mean training loss (as the published recipes of FCN, ResNet and
+        InceptionTime keep).
     stop_loss : float or None
         Stop once an epoch's mean training loss is below this (:class:`StopWhenFitted`).
     class_weight : ndarray of shape (n_classes,) or None
@@ -133,6 +139,7 @@ class Trainer:
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = 20,
+        keep: str = "last",
         stop_loss: float | None = None,
         class_weight: np.ndarray | None = None,
         seed: int = 0,
@@ -149,6 +156,7 @@ class Trainer:
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.keep = keep
         self.stop_loss = stop_loss
         self.class_weight = class_weight
         self.seed = seed
@@ -175,9 +183,13 @@ class Trainer:
         if self.class_weight is not None:
             weight = torch.as_tensor(self.class_weight, dtype=torch.float32, device=self.device)
         criterion = nn.CrossEntropyLoss(weight=weight)
+        if self.keep not in ("last", "train_loss"):
+            raise TszooError(f"keep={self.keep!r} is not one of 'last', 'train_loss'")
         callbacks: list[Callback] = [LogProgress()]
         if val is not None and self.patience is not None:
             callbacks.insert(0, EarlyStopping(self.patience))
+        elif self.keep == "train_loss":  # never stops; restores the lowest training loss's
+            callbacks.insert(0, EarlyStopping(math.inf, monitor="train_loss"))
         if self.stop_loss is not None:
             callbacks.insert(0, StopWhenFitted(self.stop_loss))
         callbacks += self.callbacks
@@ -230,9 +242,9 @@ class Trainer:
         if self.scheduler == "cosine":
             return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.max_epochs)
         if self.scheduler == "plateau":
-            patience = max(1, (self.patience or 20) // 4)
+            patience = 50 if self.patience is None else max(1, self.patience // 4)
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
-            return plateau(optimizer, factor=0.5, patience=patience)
+            return plateau(optimizer, factor=0.5, patience=patience, min_lr=self.lr / 10)
         if self.scheduler == "none":
             return None
         raise TszooError(f"scheduler={self.scheduler!r} is not one of 'cosine', 'plateau', 'none'")

@@ -87,6 +87,35 @@ def test_early_stopping_restores_best_weights():
     assert [r["best"] for r in history].count(True) >= 1
 
 
+def test_keep_train_loss_restores_the_epoch_with_the_lowest_training_loss():
+    class Snapshots(Callback):
+        def __init__(self):
+            self.states = {}
+
+        def on_epoch_end(self, trainer, model, record):
+            self.states[record["epoch"]] = {k: v.clone() for k, v in model.state_dict().items()}
+
+    snapshots = Snapshots()
+    # A rate this high makes the training loss jump about, so the lowest is rarely the last.
+    trainer = Trainer(max_epochs=12, batch_size=16, lr=0.3, keep="train_loss",
+                      callbacks=[snapshots], device="cpu")  # fmt: skip
+    net = make_net()
+    history = trainer.fit(net, rough_task())
+    best = history.best_epoch("train_loss")
+    assert best != len(history)  # else the test could not tell "train_loss" from "last"
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, snapshots.states[best][key])
+
+
+def test_plateau_schedule_is_the_published_one_without_early_stopping():
+    optimizer = torch.optim.Adam(make_net().parameters(), lr=1e-3)
+    plateau = Trainer(scheduler="plateau", patience=None, device="cpu").make_scheduler(optimizer)
+    assert plateau.patience == 50 and plateau.factor == 0.5
+    assert plateau.min_lrs == [pytest.approx(1e-4)]
+    early = Trainer(scheduler="plateau", patience=20, device="cpu").make_scheduler(optimizer)
+    assert early.patience == 5
+
+
 def test_balanced_class_weight():
     weights = balanced_class_weight(np.array([0, 0, 0, 1]), 2)
     np.testing.assert_allclose(weights, [4 / 6, 2.0])
@@ -121,6 +150,8 @@ def test_bad_settings_are_refused():
         Trainer(optimizer="adagrad", device="cpu").fit(make_net(), rough_task())
     with pytest.raises(TszooError, match="device"):
         resolve_device("tpu")
+    with pytest.raises(TszooError, match="keep='best'"):
+        Trainer(keep="best", device="cpu").fit(make_net(), rough_task())
 
 
 def test_callbacks_see_every_epoch_and_can_stop():

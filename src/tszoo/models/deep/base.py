@@ -78,6 +78,10 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         a fixed ``inputs`` it chooses nothing on validation, so a caller that has a
         validation split trains it on train and validation together (see
         :attr:`uses_validation`).
+    keep : {"last", "train_loss"}
+        Without early stopping, the weights a network keeps: its last epoch's, or those of
+        its epoch with the lowest mean training loss (the published recipe of FCN, ResNet
+        and InceptionTime, with ``scheduler="plateau"``).
     refit : bool
         After choosing on ``validation_data`` (the input under "auto", the epoch count
         under ``patience``), train the networks again, with what was chosen, on the
@@ -153,6 +157,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
+        keep: str = "last",
         refit: bool = True,
         min_validation_per_class: int = 0,
         stop_loss: float | None = 0.01,
@@ -302,6 +307,7 @@ class DeepClassifier(NetworkInputs, BaseClassifier):
             weight_decay=self.weight_decay,
             scheduler=self.scheduler,
             patience=self.patience,
+            keep=self.keep,
             stop_loss=self.stop_loss,
             class_weight=class_weight,
             seed=seed,

@@ -54,6 +54,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         weight_decay: float = 0.0,
         scheduler: str = "cosine",
         patience: int | None = None,
+        keep: str = "last",
         refit: bool = True,
         min_validation_per_class: int = 5,
         stop_loss: float | None = 0.01,
@@ -86,6 +87,7 @@ class HybridCNNLSTMClassifier(DeepClassifier):
         self.weight_decay = weight_decay
         self.scheduler = scheduler
         self.patience = patience
+        self.keep = keep
         self.refit = refit
         self.min_validation_per_class = min_validation_per_class
         self.stop_loss = stop_loss
