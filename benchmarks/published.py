@@ -50,17 +50,19 @@ def wheel_path() -> Path:
 
 
 @functools.cache
+def resamples(label: str) -> pd.DataFrame:
+    """One classifier's accuracy (a name in :data:`NAMES`), datasets x resamples."""
+    with zipfile.ZipFile(wheel_path()) as wheel:
+        files = {Path(n).name: n for n in wheel.namelist() if n.startswith(RESULTS)}
+        with wheel.open(files[f"{NAMES[label]}_accuracy.csv"]) as handle:
+            return pd.read_csv(io.TextIOWrapper(handle), index_col=0)
+
+
+@functools.cache
 def published_table() -> pd.DataFrame:
     """Default-split (resample 0) accuracy, datasets x classifiers (the names in
     :data:`NAMES`)."""
-    columns = {}
-    with zipfile.ZipFile(wheel_path()) as wheel:
-        files = {Path(n).name: n for n in wheel.namelist() if n.startswith(RESULTS)}
-        for label, classifier in NAMES.items():
-            with wheel.open(files[f"{classifier}_accuracy.csv"]) as handle:
-                table = pd.read_csv(io.TextIOWrapper(handle), index_col=0)
-            columns[label] = table.iloc[:, 0]  # resample 0: the default split
-    return pd.DataFrame(columns)
+    return pd.DataFrame({label: resamples(label).iloc[:, 0] for label in NAMES})
 
 
 def published(dataset: str, classifier: str) -> float | None:
@@ -71,5 +73,34 @@ def published(dataset: str, classifier: str) -> float | None:
     return float(table.loc[dataset, classifier])
 
 
+def spread_report(datasets: list[str], labels: list[str]) -> str:
+    """Markdown: each classifier's default-split figure beside the mean, standard deviation
+    and range of its 30 resamples, so a target read off the default split can be weighed
+    against how much the same classifier moves from one split to the next."""
+    lines = [
+        "# How much the published figures move between resamples",
+        "",
+        "`python benchmarks/published.py` (bake-off redux results in the tsml-eval 0.6.0 "
+        "wheel). Resample 0 is the default train/test split, the one tszoo's benchmark "
+        "scores; resamples 1-29 redraw train and test from the same cases.",
+        "",
+        "| classifier | dataset | default split | mean (resamples) | sd | min-max |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in labels:
+        table = resamples(label)
+        for dataset in datasets:
+            row = table.loc[dataset].dropna()
+            lines.append(
+                f"| {label} | {dataset} | {row.iloc[0]:.3f} | {row.mean():.3f} "
+                f"({len(row)}) | {row.std():.3f} | {row.min():.3f}-{row.max():.3f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    print(published_table().loc[["ACSF1", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf"]])
+    UNIVARIATE = ["ACSF1", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf"]
+    text = spread_report(UNIVARIATE, ["CNN", "ResNet", "InceptionTime", "LITETime", "QUANT"])
+    out = Path(__file__).resolve().parent / "results" / "published_spread.md"
+    out.write_text(text)
+    print(text)
