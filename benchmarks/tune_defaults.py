@@ -24,7 +24,9 @@ A candidate is ``NAME:PARAM=VALUE,PARAM=VALUE`` (values read as YAML) on top of 
 defaults; the model is fitted without validation data (it chooses nothing on it). Rows are
 appended to ``<out-dir>/<model>.csv`` (or ``<name>.csv``) as each cell finishes;
 ``--resume`` skips cells already there. The markdown gives mean validation accuracy per
-dataset and candidate, the mean over datasets and each candidate's mean rank (1 = best).
+dataset and candidate, the mean over datasets and each candidate's mean rank (1 = best);
+``--report-only`` with ``--seeds``, ``--candidates`` and ``--report-name`` writes a table of
+those cells alone (a like-for-like table where candidates ran on different seeds).
 Each worker process runs one torch thread.
 """
 
@@ -188,7 +190,8 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME:P=V,...")
     parser.add_argument("--datasets", default=",".join(SUITE))
-    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--seeds", help="seeds to run (default 0,1,2); with --report-only, "
+                        "the seeds to report (default all)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--resume", action="store_true", help="skip cells already in the CSV")
     parser.add_argument("--report-only", action="store_true", help="rewrite the markdown only")
@@ -198,6 +201,9 @@ def main() -> None:
         help="also give the model a validation split carved from its fit data, as compare does",
     )
     parser.add_argument("--name", help="file name stem of the results (default: the model)")
+    parser.add_argument("--candidates", help="with --report-only: the candidates to report, "
+                        "comma-separated (default all)")  # fmt: skip
+    parser.add_argument("--report-name", help="file name stem of the markdown (default: --name)")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results" / "tuning")
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +220,7 @@ def main() -> None:
         todo = [
             (cand, params, dataset, int(seed))
             for dataset in args.datasets.split(",")
-            for seed in args.seeds.split(",")
+            for seed in (args.seeds or "0,1,2").split(",")
             for cand, params in candidates.items()
             if (dataset, cand, int(seed)) not in done
         ]
@@ -234,8 +240,13 @@ def main() -> None:
                 f"val {row['val_accuracy']:.3f} fit {row['fit_seconds']:.1f}s",
                 flush=True,
             )
-    text = report(pd.read_csv(csv_path), args.model)
-    (args.out_dir / f"{stem}.md").write_text(text)
+    results = pd.read_csv(csv_path)
+    if args.report_only and args.seeds:  # a like-for-like table where candidates ran apart
+        results = results[results.seed.isin([int(s) for s in args.seeds.split(",")])]
+    if args.report_only and args.candidates:
+        results = results[results.candidate.isin(args.candidates.split(","))]
+    text = report(results, args.model)
+    (args.out_dir / f"{args.report_name or stem}.md").write_text(text)
     print(text)
 
 
