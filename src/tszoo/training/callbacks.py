@@ -101,6 +101,8 @@ class LogProgress(Callback):
         )
 
     def on_train_end(self, trainer: Trainer, model: nn.Module, history: History) -> None:
-        best = history.best_epoch()
+        # Early stopping marks each improvement "best" and restores the last one marked.
+        marked = [r["epoch"] for r in history if r.get("best")]
+        kept = marked[-1] if marked else len(history)
         seconds = sum(history.column("seconds"))
-        logger.info("trained %d epochs in %.1fs (best val_loss at %s)", len(history), seconds, best)
+        logger.info("trained %d epochs in %.1fs (kept epoch %d)", len(history), seconds, kept)

@@ -1,3 +1,4 @@
+import logging
 import math
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_early_stopping_restores_best_weights():
     assert [r["best"] for r in history].count(True) >= 1
 
 
-def test_keep_train_loss_restores_the_epoch_with_the_lowest_training_loss():
+def test_keep_train_loss_restores_the_epoch_with_the_lowest_training_loss(caplog):
     class Snapshots(Callback):
         def __init__(self):
             self.states = {}
@@ -100,11 +101,13 @@ def test_keep_train_loss_restores_the_epoch_with_the_lowest_training_loss():
     trainer = Trainer(max_epochs=12, batch_size=16, lr=0.3, keep="train_loss",
                       callbacks=[snapshots], device="cpu")  # fmt: skip
     net = make_net()
-    history = trainer.fit(net, rough_task())
+    with caplog.at_level(logging.INFO, logger="tszoo.training"):
+        history = trainer.fit(net, rough_task())
     best = history.best_epoch("train_loss")
     assert best != len(history)  # else the test could not tell "train_loss" from "last"
     for key, value in net.state_dict().items():
         assert torch.equal(value, snapshots.states[best][key])
+    assert f"(kept epoch {best})" in caplog.text  # the summary names the weights kept
 
 
 def test_plateau_schedule_is_the_published_one_without_early_stopping():
